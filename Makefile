@@ -1,0 +1,35 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Debian packages the project needs at run time; installed only when missing.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0
+
+.PHONY: demo test lint bench sysdeps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+sysdeps:
+	@sh scripts/sysdeps.sh $(DEB_PACKAGES)
+
+demo: sysdeps $(STAMP)
+	$(BIN)/recall demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check flows tests bench
+	$(BIN)/ruff format --check flows tests bench
+	$(BIN)/mypy
+
+test: sysdeps lint
+	$(BIN)/pytest
+
+bench: sysdeps $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Recall compensation batch processor."""

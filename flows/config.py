@@ -1,0 +1,291 @@
+"""Campaign configuration (SPEC §3): TOML files validated by pydantic before any data is touched."""
+
+from __future__ import annotations
+
+import codecs
+import tomllib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import list_currencies
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from flows.money import parse_money
+
+HARMS = ("none", "property", "injury")
+CANONICAL_COLUMNS = (
+    "source_record_id",
+    "customer_name",
+    "email",
+    "phone",
+    "postal_address",
+    "sku",
+    "serial_no",
+    "lot_code",
+    "purchase_date",
+    "purchase_price",
+    "quantity",
+    "claim_date",
+    "customer_ref",
+    "channel",
+    "region",
+    "language",
+    "preferred_channel",
+    "harm",
+    "documented_expenses",
+    "expense_type",
+    "expense_evidence",
+    "flags",
+)
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names file, key and reason."""
+
+
+def _money(value: object) -> Decimal:
+    amount = parse_money(value)
+    if amount < 0:
+        raise ValueError("must not be negative")
+    return amount
+
+
+def _rate(value: object) -> Decimal:
+    rate = Decimal(str(value))
+    if not Decimal(0) <= rate <= Decimal(1):
+        raise ValueError(f"must be between 0 and 1, got {value}")
+    return rate
+
+
+Money = Annotated[Decimal, AfterValidator(_money)]
+Rate = Annotated[Decimal, AfterValidator(_rate)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Campaign(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str
+    currency: str
+    announced_on: date
+    claim_deadline: date
+    languages: list[str] = Field(min_length=1)
+    reserve: Money
+    hotline: str
+    remedy: str
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in list_currencies():
+            raise ValueError(f"unknown currency {value!r}")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            try:
+                Locale.parse(tag, sep="-")
+            except (UnknownLocaleError, ValueError) as exc:
+                raise ValueError(f"unknown language {tag!r}") from exc
+        if len(set(value)) != len(value):
+            raise ValueError("languages are listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _deadline_after_announcement(self) -> Campaign:
+        if self.claim_deadline < self.announced_on:
+            raise ValueError("claim_deadline is before announced_on")
+        return self
+
+
+class Eligibility(Strict):
+    skus: list[str] = Field(min_length=1)
+    serial_ranges: list[tuple[str, str]] = []
+    lots: list[str] = []
+    purchase_window: tuple[date, date]
+
+    @field_validator("serial_ranges")
+    @classmethod
+    def _ranges_well_formed(cls, value: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        for low, high in value:
+            if len(low) != len(high):
+                raise ValueError(f"range {low}..{high}: both ends must have the same length")
+            if low > high:
+                raise ValueError(f"range {low}..{high}: start is after end")
+        return value
+
+    @field_validator("purchase_window")
+    @classmethod
+    def _window_ordered(cls, value: tuple[date, date]) -> tuple[date, date]:
+        if value[0] > value[1]:
+            raise ValueError("window start is after its end")
+        return value
+
+
+class Tier(Strict):
+    name: str
+    harm: Literal["none", "property", "injury"]
+    goodwill_pct: Rate
+    goodwill_min: Money
+    goodwill_max: Money
+    expense_cap: Money
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> Tier:
+        if self.goodwill_min > self.goodwill_max:
+            raise ValueError(
+                f"goodwill_min {self.goodwill_min} is above goodwill_max {self.goodwill_max}"
+            )
+        return self
+
+
+class EarlyResponse(Strict):
+    schedule: list[tuple[int, Rate]] = []
+
+    @field_validator("schedule")
+    @classmethod
+    def _ascending(cls, value: list[tuple[int, Decimal]]) -> list[tuple[int, Decimal]]:
+        days = [row[0] for row in value]
+        if any(d < 0 for d in days) or days != sorted(set(days)):
+            raise ValueError("max days must be non-negative and strictly ascending")
+        return value
+
+
+class Expenses(Strict):
+    reimbursable: list[str] = []
+    excluded: list[str] = []
+    require_evidence: bool = True
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Expenses:
+        both = sorted(set(self.reimbursable) & set(self.excluded))
+        if both:
+            raise ValueError(f"types both reimbursable and excluded: {', '.join(both)}")
+        return self
+
+
+class Review(Strict):
+    harm: list[Literal["none", "property", "injury"]] = ["injury"]
+    flags: list[str] = []
+    amount_threshold: Money
+    max_units_per_customer: int = Field(ge=1)
+    injury_holdback: Money
+    reply_within_days: int = Field(ge=0)
+
+
+class Budget(Strict):
+    policy: Literal["halt", "prorate"]
+
+
+class Payments(Strict):
+    max_reissues: int = Field(ge=0)
+
+
+class Source(Strict):
+    name: str
+    pattern: str
+    encoding: str = "utf-8"
+    channel: str = "unknown"
+    sheet: str | None = None
+    columns: dict[str, str] = {}
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError as exc:
+            raise ValueError(f"unknown encoding {value!r}") from exc
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _canonical_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value.values()) - set(CANONICAL_COLUMNS))
+        if unknown:
+            raise ValueError(f"maps to unknown columns: {', '.join(unknown)}")
+        return value
+
+
+class CampaignConfig(Strict):
+    campaign: Campaign
+    eligibility: Eligibility
+    tiers: list[Tier] = Field(min_length=1)
+    early_response: EarlyResponse = EarlyResponse()
+    expenses: Expenses = Expenses()
+    review: Review
+    budget: Budget
+    payments: Payments
+    sources: list[Source] = []
+
+    @field_validator("tiers")
+    @classmethod
+    def _one_tier_per_harm(cls, value: list[Tier]) -> list[Tier]:
+        harms = [tier.harm for tier in value]
+        overlapping = sorted({h for h in harms if harms.count(h) > 1})
+        if overlapping:
+            raise ValueError(f"overlapping tiers: harm {', '.join(overlapping)} has several")
+        missing = [h for h in HARMS if h not in harms]
+        if missing:
+            raise ValueError(f"no tier for harm {', '.join(missing)}")
+        return value
+
+    @property
+    def default_language(self) -> str:
+        return self.campaign.languages[0]
+
+    def source_for(self, file_name: str) -> Source | None:
+        """The first source whose glob pattern matches the file name."""
+        from fnmatch import fnmatchcase
+
+        return next((s for s in self.sources if fnmatchcase(file_name, s.pattern)), None)
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
+        elif not item.startswith(("function-", "tuple[")):
+            parts.append(item)
+    return ".".join(parts) or "(file)"
+
+
+def load_campaign(path: Path) -> CampaignConfig:
+    """Read and validate one campaign file; ConfigError names file, key and reason."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: campaign configuration not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        config = CampaignConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            reason = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                reason = "unknown key"
+            problems.append(f"{path}: {_key(error['loc'])}: {reason}")
+        raise ConfigError("\n".join(problems)) from exc
+    if config.campaign.id != path.stem:
+        raise ConfigError(
+            f"{path}: campaign.id: {config.campaign.id!r} does not match the file name"
+        )
+    return config

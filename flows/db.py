@@ -1,0 +1,77 @@
+"""The embedded DuckDB database: one file, versioned schema, named SQL statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from flows.settings import SQL_DIR
+
+
+@cache
+def sql_text(name: str) -> str:
+    """The statement stored in sql/<name>.sql."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Run sql/<name>.sql with its parameters bound by name (never formatted into the text)."""
+    return con.execute(sql_text(name), params or None).fetchall()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, statement: str, params: list[Any] | None = None) -> Any:
+    """The single value a short inline query returns (None when it returns no row)."""
+    rows = con.execute(statement, params).fetchall()
+    return rows[0][0] if rows else None
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection, statement: str, params: list[Any] | None = None
+) -> None:
+    """Run a short inline statement and drain its result (DuckDB wants it consumed)."""
+    con.execute(statement, params).fetchall()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit the block's statements together, or none of them."""
+    execute(con, "begin")
+    try:
+        yield
+    except BaseException:
+        execute(con, "rollback")
+        raise
+    execute(con, "commit")
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply sql/schema/*.sql not yet recorded, in name order; returns what was applied."""
+    execute(
+        con,
+        "create table if not exists schema_migrations "
+        "(version varchar primary key, applied_at timestamp default current_timestamp)",
+    )
+    done = {row[0] for row in con.execute("select version from schema_migrations").fetchall()}
+    applied = []
+    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+        if path.stem in done:
+            continue
+        with transaction(con):
+            con.execute(path.read_text(encoding="utf-8")).fetchall()
+            execute(con, "insert into schema_migrations (version) values (?)", [path.stem])
+        applied.append(path.stem)
+    return applied
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database and bring its schema up to date."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    migrate(con)
+    return con

@@ -1,0 +1,22 @@
+"""Machine-readable exports for coordinators, auditors and tests (SPEC §4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flows import db
+from flows.io import atomic_path
+from flows.runs import open_database
+from flows.settings import Paths
+
+
+def export_claims(paths: Paths, campaign: str, out: Path) -> int:
+    """Write one CSV row per input row of the campaign; returns the number of rows."""
+    con = open_database(paths)
+    try:
+        frame = con.sql(db.sql_text("export/claims_export"), params={"campaign": campaign}).pl()
+    finally:
+        con.close()
+    with atomic_path(out) as tmp:
+        frame.write_csv(tmp)
+    return frame.height

@@ -1,0 +1,231 @@
+"""Intake flow (SPEC §4): customer lists in the inbox become claims, each in exactly one state."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows import db
+from flows.config import CANONICAL_COLUMNS, CampaignConfig
+from flows.io import FileRejected, archive, read_table, reject, sha256_file
+from flows.runs import Run, load_config, open_run
+from flows.settings import Paths
+
+CONTACT_COLUMNS = ("email", "phone", "postal_address")
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What became of one inbox file; holds no personal data."""
+
+    file_name: str
+    sha256: str
+    status: str  # loaded | skipped | rejected
+    rows: int = 0
+    quarantined: int = 0
+    message: str = ""
+
+
+def required_columns(config: CampaignConfig) -> list[str]:
+    required = ["source_record_id", "customer_name", "sku", "purchase_date", "purchase_price"]
+    ranges, lots = bool(config.eligibility.serial_ranges), bool(config.eligibility.lots)
+    if ranges and not lots:
+        required.append("serial_no")
+    if lots and not ranges:
+        required.append("lot_code")
+    return required
+
+
+def canonical_frame(frame: pl.DataFrame, config: CampaignConfig, file_name: str) -> pl.DataFrame:
+    """Rename a file's columns to the canonical ones (source mapping, then names as given)."""
+    source = config.source_for(file_name)
+    mapping = source.columns if source else {}
+    frame = frame.rename({c: c.strip() for c in frame.columns})
+    raw = pl.struct(pl.all()).struct.json_encode().alias("raw")
+    targets: dict[str, str] = {}
+    for column in frame.columns:
+        target = mapping.get(column, column.lower())
+        if target in CANONICAL_COLUMNS:
+            if target in targets.values():
+                raise FileRejected(f"two columns map to {target!r}")
+            targets[column] = target
+    present = set(targets.values())
+    missing = [c for c in required_columns(config) if c not in present]
+    if not ({"serial_no", "lot_code"} & present) and config.eligibility.serial_ranges:
+        missing.append("serial_no")
+    if not (set(CONTACT_COLUMNS) & present):
+        missing.append("email|phone|postal_address")
+    if missing:
+        raise FileRejected(f"required column missing: {', '.join(dict.fromkeys(missing))}")
+    cells = [
+        pl.col(src).str.strip_chars().replace("", None).alias(dst) for src, dst in targets.items()
+    ]
+    absent = [pl.lit(None, dtype=pl.String).alias(c) for c in CANONICAL_COLUMNS if c not in present]
+    return frame.select([*cells, *absent, raw]).with_columns(
+        pl.lit(source.channel if source else "unknown").alias("default_channel")
+    )
+
+
+def _already_loaded(run: Run, sha256: str) -> bool:
+    found = db.scalar(
+        run.con,
+        "select count(*) from input_files where campaign = ? and sha256 = ? and status = 'loaded'",
+        [run.campaign, sha256],
+    )
+    return bool(found)
+
+
+def _record_file(
+    run: Run, path: Path, sha256: str, archived: Path, seq: int, **fields: object
+) -> None:
+    db.execute(
+        run.con,
+        "insert into input_files (campaign, sha256, kind, file_name, archived_path, size_bytes, "
+        "ingest_seq, run_id, status, rows_read, error) "
+        "values (?, ?, 'lists', ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run.campaign,
+            sha256,
+            path.name,
+            str(archived),
+            path.stat().st_size,
+            seq,
+            run.run_id,
+            fields["status"],
+            fields.get("rows"),
+            fields.get("error"),
+        ],
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def inbox_lists(run: Run) -> list[Path]:
+    """Customer-list files waiting in the inbox, in file-name order."""
+    folder = run.paths.inbox(run.campaign, "lists")
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+@task(
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=lambda task, run, state: isinstance(
+        state.result(raise_on_failure=False), OSError
+    ),
+)
+def ingest_file(run: Run, path: Path) -> FileOutcome:
+    """Archive one file by sha256 and load its rows as claims or quarantine, in one transaction."""
+    sha256 = sha256_file(path)
+    if _already_loaded(run, sha256):
+        return FileOutcome(path.name, sha256, "skipped", message="already ingested")
+    archived = archive(path, run.paths.archive, sha256)
+    seq = db.scalar(run.con, "select nextval('ingest_seq')")
+    source = run.config.source_for(path.name)
+    try:
+        with tempfile.TemporaryDirectory(dir=run.paths.home) as workdir:
+            frame = read_table(
+                path,
+                source.encoding if source else "utf-8",
+                source.sheet if source else None,
+                Path(workdir),
+            )
+        stage = canonical_frame(frame, run.config, path.name)
+    except FileRejected as exc:
+        message = f"{path.name}: {exc}"
+        _record_file(run, path, sha256, archived, seq, status="rejected", error=str(exc))
+        reject(path, message)
+        return FileOutcome(path.name, sha256, "rejected", message=message)
+    line_offset = 1 if path.suffix.lower() == ".parquet" else 2  # header is line 1
+    stage_rows = stage.with_columns(
+        pl.lit(sha256).alias("file_sha256"),
+        pl.lit(path.name).alias("source_file"),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + line_offset).alias("line_no"),
+        pl.lit(path.suffix.lower().lstrip(".")).alias("source_format"),
+        pl.lit(seq, dtype=pl.Int64).alias("ingest_seq"),
+    )
+    config = run.config
+    con = run.con
+    con.register("stage_rows", stage_rows)
+    with db.transaction(con):
+        db.run(
+            con,
+            "intake/parsed_rows",
+            as_of=run.as_of,
+            languages=config.campaign.languages,
+            default_language=config.default_language,
+            require_serial=bool(config.eligibility.serial_ranges),
+            require_lot=bool(config.eligibility.lots),
+        )
+        db.run(con, "intake/quarantine", campaign=run.campaign, run_id=run.run_id)
+        db.run(con, "intake/claims", campaign=run.campaign, run_id=run.run_id)
+        quarantined = db.scalar(
+            con, "select count(*) from parsed_rows where quarantine_reasons <> ''"
+        )
+        _record_file(run, path, sha256, archived, seq, status="loaded", rows=stage_rows.height)
+    con.unregister("stage_rows")
+    return FileOutcome(path.name, sha256, "loaded", stage_rows.height, quarantined)
+
+
+@task(cache_policy=NO_CACHE)
+def classify_claims(run: Run) -> None:
+    """Eligibility, then dedupe, over every claim of the campaign not yet settled (SQL)."""
+    rules = run.config.eligibility
+    con = run.con
+    with db.transaction(con):
+        db.run(
+            con,
+            "intake/claims_eligibility",
+            campaign=run.campaign,
+            skus=rules.skus,
+            serial_ranges=[{"lo": lo, "hi": hi} for lo, hi in rules.serial_ranges],
+            lots=rules.lots,
+            window_start=rules.purchase_window[0],
+            window_end=rules.purchase_window[1],
+            claim_deadline=run.config.campaign.claim_deadline,
+        )
+        db.run(con, "intake/duplicates_reset", campaign=run.campaign)
+        db.run(con, "intake/duplicates", campaign=run.campaign)
+        db.run(con, "intake/claims_duplicate", campaign=run.campaign)
+
+
+@dataclass(frozen=True)
+class IntakeSummary:
+    run_id: str
+    files: list[FileOutcome]
+    status_counts: dict[str, int]
+    reason_counts: list[tuple[str, str, int]]
+
+
+@task(cache_policy=NO_CACHE)
+def summarise(run: Run, files: list[FileOutcome]) -> IntakeSummary:
+    """Counts per state and reason; stored with the run record."""
+    statuses = dict(db.run(run.con, "intake/status_counts", campaign=run.campaign))
+    reasons = db.run(run.con, "intake/state_counts", campaign=run.campaign)
+    run.counts.update(
+        files=dict(Counter(f.status for f in files)),
+        inputs=[{k: v for k, v in asdict(f).items() if k != "message"} for f in files],
+        states=statuses,
+    )
+    return IntakeSummary(run.run_id, files, statuses, [tuple(r) for r in reasons])
+
+
+@flow(name="intake")
+def intake(campaign: str, as_of: date | None = None) -> IntakeSummary:
+    """Every new file in inbox/<campaign>/lists/ → archive → claims in exactly one state."""
+    as_of = as_of or date.today()
+    paths = Paths.from_env()
+    config = load_config(paths, campaign)
+    with open_run(paths, config, "intake", as_of, flow_run.id) as run:
+        outcomes = [ingest_file(run, path) for path in inbox_lists(run)]
+        classify_claims(run)
+        return summarise(run, outcomes)

@@ -1,0 +1,147 @@
+"""Files in and out: content-addressed archive, decoding, table reading, atomic writes."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+CHUNK = 1 << 20
+READABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+
+class FileRejected(Exception):
+    """The whole file cannot be used; the message says why in one line."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def atomic_path(target: Path, mode: int = 0o644) -> Iterator[Path]:
+    """Yield a temporary path beside target; rename it over target only on success."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def archive(path: Path, archive_dir: Path, sha256: str) -> Path:
+    """Copy the file into the archive under its sha256 (once; never modified)."""
+    target = archive_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
+    if not target.exists():
+        with atomic_path(target, mode=0o444) as tmp:
+            shutil.copyfile(path, tmp)
+    return target
+
+
+def reject(path: Path, reason: str) -> Path:
+    """Move a file to rejected/ beside it, with a .error.txt holding the reason."""
+    folder = path.parent / "rejected"
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    write_text_atomic(folder / f"{path.name}.error.txt", reason + "\n")
+    os.replace(path, target)
+    return target
+
+
+def _utf8_copy(path: Path, encoding: str, target: Path) -> None:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(CHUNK):
+            dst.write(decoder.decode(chunk))
+        dst.write(decoder.decode(b"", final=True))
+
+
+def decoded_csv(path: Path, declared: str, workdir: Path) -> tuple[Path, str]:
+    """A UTF-8 version of a CSV file and the encoding it was read as.
+
+    A BOM decides; otherwise UTF-8 is tried first (GB18030 accepts almost any bytes,
+    so trying it first would garble UTF-8 files), then the declared encoding, then GB18030.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        candidates = list(dict.fromkeys(["utf-8", declared.lower(), "gb18030"]))
+    for encoding in candidates:
+        if encoding in ("utf-8", "utf8"):
+            try:
+                _check_utf8(path)
+            except UnicodeDecodeError:
+                continue
+            return path, encoding
+        target = workdir / f"{path.name}.utf8.csv"
+        try:
+            _utf8_copy(path, encoding, target)
+        except UnicodeDecodeError:
+            continue
+        return target, encoding
+    raise FileRejected(f"cannot be decoded as any of: {', '.join(candidates)}")
+
+
+def _check_utf8(path: Path) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+
+
+def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> pl.DataFrame:
+    """Every cell of the file as text (null for empty), with the original column names."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            utf8, _ = decoded_csv(path, encoding, workdir)
+            frame = pl.read_csv(
+                utf8,
+                infer_schema=False,
+                has_header=True,
+                truncate_ragged_lines=False,
+            )
+        elif suffix == ".xlsx":
+            reader = fastexcel.read_excel(path)
+            frame = reader.load_sheet(
+                sheet if sheet is not None else 0, dtypes="string"
+            ).to_polars()
+        elif suffix == ".parquet":
+            frame = pl.read_parquet(path)
+            frame = frame.select(pl.all().cast(pl.String))
+        else:
+            raise FileRejected(f"unsupported file type {suffix!r} (use CSV, XLSX or Parquet)")
+    except FileRejected:
+        raise
+    except Exception as exc:  # every reader error becomes one line naming the cause
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FileRejected(f"unreadable {suffix.lstrip('.').upper()} file: {first_line}") from exc
+    if frame.height == 0:
+        raise FileRejected("the file holds no data rows")
+    return frame.select(pl.all().cast(pl.String))

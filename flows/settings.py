@@ -1,0 +1,81 @@
+"""Where things live: data home, config dir, packaged resources, and Prefect's environment.
+
+This module must not import Prefect: it sets the environment Prefect reads at import.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+HOME_ENV = "RECALL_HOME"
+CONFIG_ENV = "RECALL_CONFIG_DIR"
+
+
+def resource_root() -> Path:
+    """Folder holding sql/, templates/ and the shipped config/ (wheel or checkout)."""
+    packaged = Path(__file__).resolve().parent / "_resources"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent
+
+
+SQL_DIR = resource_root() / "sql"
+TEMPLATES_DIR = resource_root() / "templates"
+SHIPPED_CONFIG_DIR = resource_root() / "config"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """All data paths derive from RECALL_HOME; campaign config from RECALL_CONFIG_DIR."""
+
+    home: Path
+    config_dir: Path
+
+    @classmethod
+    def from_env(cls) -> Paths:
+        home = Path(os.environ.get(HOME_ENV) or "var")
+        config = Path(os.environ.get(CONFIG_ENV) or "config")
+        return cls(home=home.resolve(), config_dir=config.resolve())
+
+    @property
+    def database(self) -> Path:
+        return self.home / "recall.duckdb"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    def campaign_file(self, campaign: str) -> Path:
+        return self.config_dir / "campaigns" / f"{campaign}.toml"
+
+    def inbox(self, campaign: str, kind: str) -> Path:
+        return self.home / "inbox" / campaign / kind
+
+    def out(self, campaign: str, kind: str) -> Path:
+        return self.home / "out" / campaign / kind
+
+
+def configure_environment(home: Path | None = None, config_dir: Path | None = None) -> Paths:
+    """Fix RECALL_* paths and the Prefect settings an offline, serverless run needs.
+
+    Called by the CLI before any flow module (and so Prefect) is imported. Settings
+    the user already exported win, so a team can point runs at a real Prefect server.
+    """
+    if home is not None:
+        os.environ[HOME_ENV] = str(home.resolve())
+    if config_dir is not None:
+        os.environ[CONFIG_ENV] = str(config_dir.resolve())
+    paths = Paths.from_env()
+    defaults = {
+        # Importing prefect creates PREFECT_HOME; keep it with the data it describes.
+        "PREFECT_HOME": str(paths.home / "prefect"),
+        # No network but package registries: no telemetry, no update checks.
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        # Without PREFECT_API_URL, Prefect runs flows against a temporary local server.
+        "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    return paths

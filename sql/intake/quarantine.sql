@@ -1,0 +1,18 @@
+-- one row per row of the file that cannot be read as a claim, kept verbatim with its reasons
+insert into quarantine by name
+with final as (
+    select
+        $campaign as campaign,
+        $run_id as run_id,
+        p.file_sha256,
+        p.source_file,
+        p.line_no,
+        p.ingest_seq,
+        p.source_record_id,
+        p.quarantine_reasons as reasons,
+        p.raw,
+    from parsed_rows as p
+    where p.quarantine_reasons <> ''
+)
+
+select * from final
