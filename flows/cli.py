@@ -138,3 +138,7 @@ def demo(
     console.print(
         f"export the claims: recall export claims --campaign {DEMO_CAMPAIGN} --out claims.csv"
     )
+
+
+if __name__ == "__main__":
+    app()

@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 from pydantic import (
-    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -68,8 +68,8 @@ def _rate(value: object) -> Decimal:
     return rate
 
 
-Money = Annotated[Decimal, AfterValidator(_money)]
-Rate = Annotated[Decimal, AfterValidator(_rate)]
+Money = Annotated[Decimal, BeforeValidator(_money)]
+Rate = Annotated[Decimal, BeforeValidator(_rate)]
 
 
 class Strict(BaseModel):

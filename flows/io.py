@@ -118,6 +118,8 @@ def _check_utf8(path: Path) -> None:
 def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> pl.DataFrame:
     """Every cell of the file as text (null for empty), with the original column names."""
     suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise FileRejected("the file is empty")
     try:
         if suffix == ".csv":
             utf8, _ = decoded_csv(path, encoding, workdir)
@@ -143,5 +145,5 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FileRejected(f"unreadable {suffix.lstrip('.').upper()} file: {first_line}") from exc
     if frame.height == 0:
-        raise FileRejected("the file holds no data rows")
+        raise FileRejected("the file is empty: a header but no data rows")
     return frame.select(pl.all().cast(pl.String))

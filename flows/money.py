@@ -13,7 +13,7 @@ _PLAIN = re.compile(r"-?\d+(\.\d{1,2})?")
 def parse_money(value: object) -> Decimal:
     """Strictly parse a money amount given as text, int or Decimal (floats are refused)."""
     if isinstance(value, float | bool):
-        raise ValueError(f"write money as a quoted decimal string, not {value!r}")
+        raise ValueError(f"write money as a quoted decimal string, not the float {value!r}")
     text = format(value, "f") if isinstance(value, Decimal) else str(value).strip()
     if _PLAIN.fullmatch(text) is None:
         raise ValueError(f"{value!r} is not an amount with at most two decimals")

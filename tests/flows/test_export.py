@@ -1,0 +1,48 @@
+"""`recall export claims`: one row per input row, SPEC §4 columns."""
+
+from __future__ import annotations
+
+import csv
+
+from flows.export import export_claims
+from tests.conftest import CAMPAIGN, Workspace, row
+
+COLUMNS = [
+    "source_file",
+    "source_record_id",
+    "status",
+    "reasons",
+    "duplicate_of",
+    "tier",
+    "goodwill",
+    "bonus",
+    "expenses",
+    "total",
+    "review_reasons",
+    "prorate_factor",
+]
+
+
+def test_export_has_one_row_per_input_row(workspace: Workspace, tmp_path):
+    workspace.write_csv(
+        "a.csv",
+        [
+            row(source_record_id="1"),
+            row(source_record_id="2", purchase_price="x"),
+            row(source_record_id="3", sku="K2"),
+            row(source_record_id="=HYPERLINK(1)", serial_no="K3A000500", claim_date="2026-09-30"),
+        ],
+    )
+    workspace.intake()
+    out = tmp_path / "claims.csv"
+    assert export_claims(workspace.paths, CAMPAIGN, out) == 4
+    with out.open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == COLUMNS
+        rows = {r["source_record_id"]: r for r in reader}
+    assert rows["1"]["status"] == "eligible" and rows["1"]["reasons"] == ""
+    assert rows["2"]["status"] == "quarantined"
+    assert rows["2"]["reasons"] == "bad_amount:purchase_price"
+    assert rows["3"]["status"] == "ineligible" and rows["3"]["reasons"] == "not_affected_sku"
+    assert rows["'=HYPERLINK(1)"]["status"] == "duplicate"
+    assert rows["'=HYPERLINK(1)"]["duplicate_of"] == "a.csv:1"

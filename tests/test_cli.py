@@ -1,0 +1,93 @@
+"""The `recall` command line: options, exit codes, and the README documenting every command."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.conftest import CAMPAIGN, Workspace, row
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def commands() -> list[str]:
+    """Every leaf command as typed, e.g. 'run intake'."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    found: list[str] = []
+
+    def walk(command, prefix: str) -> None:  # type: ignore[no-untyped-def]
+        subcommands = getattr(command, "commands", None)
+        if not subcommands:
+            found.append(prefix.strip())
+            return
+        for name, sub in subcommands.items():
+            walk(sub, f"{prefix} {name}")
+
+    walk(group, "")
+    return sorted(found)
+
+
+def test_every_command_is_in_the_readme_with_its_help():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert commands()  # the walk found something
+    for command in commands():
+        assert f"recall {command}" in readme, command
+        result = runner.invoke(app, [*command.split(), "--help"])
+        assert result.exit_code == 0
+        summary = re.sub(r"\s+", " ", result.output)
+        first_doc_line = summary.split("Options")[0]
+        assert len(first_doc_line) > 20, command
+
+
+def test_bad_config_exits_2_naming_the_key(workspace: Workspace):
+    path = workspace.paths.campaign_file(CAMPAIGN)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"0.15"', '"1.5"', 1), encoding="utf-8"
+    )
+    workspace.write_csv("a.csv", [row()])
+    result = runner.invoke(app, ["run", "intake", "--campaign", CAMPAIGN, "--as-of", "2026-10-15"])
+    assert result.exit_code == 2
+    assert "tiers[0].goodwill_pct" in result.output
+    assert not workspace.paths.database.exists()  # refused before any data is touched
+
+
+def test_unknown_campaign_exits_2(workspace: Workspace):
+    result = runner.invoke(app, ["run", "intake", "--campaign", "NOPE", "--as-of", "2026-10-15"])
+    assert result.exit_code == 2 and "not found" in result.output
+
+
+def test_home_option_works_from_any_directory(tmp_path: Path):
+    home, config = tmp_path / "data", tmp_path / "cfg"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flows.cli",
+            "--home",
+            str(home),
+            "--config-dir",
+            str(config),
+            "demo",
+            "--no-run",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (home / "inbox" / CAMPAIGN / "lists").iterdir()) == [
+        "jd_2026-10-01.csv",
+        "portal_2026-10-14.csv",
+        "suning_2026-10-08.xlsx",
+    ]
+    assert (config / "campaigns" / f"{CAMPAIGN}.toml").is_file()
