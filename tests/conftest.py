@@ -25,24 +25,6 @@ from flows import db  # noqa: E402
 
 CAMPAIGN = "RC-2026-017"
 AS_OF = date(2026, 10, 15)
-HEADER = [
-    "source_record_id",
-    "customer_name",
-    "email",
-    "phone",
-    "postal_address",
-    "sku",
-    "serial_no",
-    "purchase_date",
-    "purchase_price",
-    "quantity",
-    "claim_date",
-    "harm",
-    "documented_expenses",
-    "expense_type",
-    "expense_evidence",
-    "flags",
-]
 GOOD_ROW = {
     "source_record_id": "1",
     "customer_name": "Li Wei",
@@ -61,6 +43,7 @@ GOOD_ROW = {
     "expense_evidence": "",
     "flags": "",
 }
+HEADER = list(GOOD_ROW)
 
 
 @pytest.fixture(scope="session", autouse=True)
