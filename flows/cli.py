@@ -20,6 +20,8 @@ run_app = typer.Typer(no_args_is_help=True, help="Run one flow for a campaign.")
 export_app = typer.Typer(no_args_is_help=True, help="Machine-readable exports.")
 app.add_typer(run_app, name="run")
 app.add_typer(export_app, name="export")
+reserve_app = typer.Typer(no_args_is_help=True, help="The campaign's budget reserve.")
+app.add_typer(reserve_app, name="reserve")
 console = Console()
 
 CampaignOpt = Annotated[
@@ -81,23 +83,85 @@ def _print_intake(summary: Any) -> None:
     console.print(states)
 
 
-def _run_intake(campaign: str, as_of: date | None) -> Any:
+def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
+    """Validate the config, then run one flow; a failed run exits 1 with its message."""
     _check_config(campaign)
+    import importlib
+
     from flows.runs import DatabaseBusy
 
-    with console.status("running intake (Prefect start-up takes a few seconds)…"):
-        from flows.intake import intake
-
+    with console.status(f"running {name} (Prefect start-up takes a few seconds)…"):
+        flow = getattr(importlib.import_module(f"flows.{name}"), name)
         try:
-            return intake(campaign=campaign, as_of=as_of)
+            return flow(campaign=campaign, as_of=as_of)
         except DatabaseBusy as exc:
             raise _fail(str(exc), 1) from None
+        except Exception as exc:
+            if type(exc).__name__ == "BudgetHalt":
+                raise _fail(str(exc), 1) from None
+            raise
+
+
+def _print_compensation(summary: Any, currency: str) -> None:
+    money = Table(
+        title=f"Compensate run {summary.run_id}: money ({currency})", title_justify="left"
+    )
+    money.add_column("")
+    money.add_column("amount", justify="right")
+    factor = summary.prorate_factor
+    for label, value in [
+        (f"offered in this run ({summary.offers_made:,} offers)", summary.offered_in_run),
+        ("offered, all runs", summary.offered),
+        (f"held back ({summary.pending_reviews:,} pending reviews)", summary.held_back),
+        ("available (reserve + top-ups)", summary.available),
+        ("headroom", summary.headroom),
+    ]:
+        money.add_row(label, f"{value:,.2f}")
+    console.print(money)
+    if factor is not None:
+        console.print(f"new offers prorated: goodwill and bonus scaled by {factor}")
+    if summary.decisions:
+        decided = ", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items()))
+        console.print(f"review decisions read: {decided}")
 
 
 @run_app.command("intake")
 def run_intake(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
     """Load every new customer list in inbox/<campaign>/lists/ as claims."""
-    _print_intake(_run_intake(campaign, as_of))
+    _print_intake(_run_flow("intake", campaign, as_of))
+
+
+@run_app.command("compensate")
+def run_compensate(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
+    """Compute entitlements, route reviews, apply decisions, make offers within the reserve."""
+    from flows.runs import load_config
+
+    currency = load_config(Paths.from_env(), campaign).campaign.currency
+    _print_compensation(_run_flow("compensate", campaign, as_of), currency)
+
+
+@reserve_app.command("add")
+def reserve_add(
+    campaign: CampaignOpt,
+    amount: Annotated[str, typer.Option("--amount", help="Top-up, a decimal such as 50000.00.")],
+    note: Annotated[
+        str, typer.Option("--note", help="Why the reserve grows (kept in the ledger).")
+    ],
+    as_of: AsOfOpt = None,
+) -> None:
+    """Record a top-up of the campaign's budget reserve in the ledger."""
+    from flows.compensate import add_top_up
+    from flows.money import parse_money
+
+    _check_config(campaign)
+    try:
+        value = parse_money(amount)
+    except ValueError as exc:
+        raise _fail(f"--amount: {exc}", 2) from None
+    if value <= 0:
+        raise _fail("--amount: a top-up must be greater than zero", 2)
+    entry = add_top_up(Paths.from_env(), campaign, value, note, as_of or date.today())
+    console.print(f"reserve ledger entry {entry}: +{value:,.2f} for {campaign}")
 
 
 @export_app.command("claims")
@@ -131,10 +195,13 @@ def demo(
     if no_run:
         console.print(f"next: recall run intake --campaign {DEMO_CAMPAIGN} --as-of {DEMO_AS_OF}")
         return
-    _print_intake(_run_intake(DEMO_CAMPAIGN, DEMO_AS_OF))
+    _print_intake(_run_flow("intake", DEMO_CAMPAIGN, DEMO_AS_OF))
+    _print_compensation(_run_flow("compensate", DEMO_CAMPAIGN, DEMO_AS_OF), "CNY")
     console.print(f"database:          {paths.database}")
     console.print(f"archived inputs:   {paths.archive}")
     console.print(f"rejected files:    {paths.inbox(DEMO_CAMPAIGN, 'lists') / 'rejected'}")
+    console.print(f"review queue:      {paths.out(DEMO_CAMPAIGN, 'review') / 'queue.xlsx'}")
+    console.print(f"payment instr.:    {paths.out(DEMO_CAMPAIGN, 'instructions')}")
     console.print(
         f"export the claims: recall export claims --campaign {DEMO_CAMPAIGN} --out claims.csv"
     )

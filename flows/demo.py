@@ -14,7 +14,7 @@ import xlsxwriter
 from faker import Faker
 
 from flows.config import CANONICAL_COLUMNS, load_campaign
-from flows.io import atomic_path
+from flows.io import atomic_path, sha256_file
 from flows.settings import SHIPPED_CONFIG_DIR, Paths
 
 DEMO_CAMPAIGN = "RC-2026-017"
@@ -28,18 +28,15 @@ PRICES = (199, 259, 299, 399, 1299)
 class People:
     """Pools of fake people, so millions of rows need not call Faker per row."""
 
-    zh: list[tuple[str, str, str]]
-    en: list[tuple[str, str, str]]
+    zh: list[tuple[str, str]]
+    en: list[tuple[str, str]]
 
     @classmethod
     def make(cls, seed: int, size: int = 1500) -> People:
-        def pool(locale: str) -> list[tuple[str, str, str]]:
+        def pool(locale: str) -> list[tuple[str, str]]:
             fake = Faker(locale)
             fake.seed_instance(seed)
-            return [
-                (fake.name(), fake.address().replace("\n", " "), fake.phone_number())
-                for _ in range(size)
-            ]
+            return [(fake.name(), fake.address().replace("\n", " ")) for _ in range(size)]
 
         return cls(zh=pool("zh_CN"), en=pool("en_US"))
 
@@ -49,13 +46,18 @@ def _serial(number: int) -> str:
     return f"K3A{(number * 48271) % 99900 + 100:06d}"
 
 
+def _phone(number: int, zh: bool) -> str:
+    """A phone number distinct per row (mainland mobile or a US test number)."""
+    return f"13{number % 10}{number:08d}"[-11:] if zh else f"+1 555 {number:07d}"
+
+
 def claim_rows(
     rng: random.Random, people: People, count: int, start_id: int
 ) -> Iterator[dict[str, str]]:
     """Canonical rows as text; about 1 in 9 carries one of the messy cases."""
     for number in range(start_id, start_id + count):
         zh = rng.random() < 0.6
-        name, address, phone = rng.choice(people.zh if zh else people.en)
+        name, address = rng.choice(people.zh if zh else people.en)
         bought = date(2025, 1, 1) + timedelta(days=rng.randint(0, 606))
         claimed = ANNOUNCED + timedelta(days=rng.randint(-3, (DEMO_AS_OF - ANNOUNCED).days))
         harm = rng.choices(["none", "property", "injury"], [88, 10, 2])[0]
@@ -65,7 +67,7 @@ def claim_rows(
         row = {
             "source_record_id": f"{number:08d}",
             "customer_name": name,
-            "phone": phone if rng.random() < 0.97 else "",
+            "phone": _phone(number, zh) if rng.random() < 0.97 else "",
             "email": f"user{number}@example.{'cn' if zh else 'com'}" if rng.random() < 0.5 else "",
             "postal_address": address if rng.random() < 0.6 else "",
             "sku": rng.choice(["K3-220", "K3-110"]),
@@ -172,7 +174,10 @@ def _write_xlsx(target: Path, headers: dict[str, str], rows: list[dict[str, str]
 
 
 def write_demo(paths: Paths) -> list[Path]:
-    """Write the demo campaign's config (if missing) and inbox files; same bytes every call."""
+    """Write the demo campaign's config (if missing) and inbox files; same bytes every call.
+
+    Returns the customer-list files; the review decisions go to inbox/<c>/reviews/.
+    """
     config_file = paths.campaign_file(DEMO_CAMPAIGN)
     if not config_file.exists():
         config_file.parent.mkdir(parents=True, exist_ok=True)
@@ -202,11 +207,35 @@ def write_demo(paths: Paths) -> list[Path]:
 
     _write_xlsx(inbox / "suning_2026-10-08.xlsx", _suning_headers(config_file), suning)
 
+    vip_lines = []
+    for row in claim_rows(rng, people, 3, 30101):  # clean VIP claims a reviewer decides on
+        row.update(flags="vip", harm="none", documented_expenses="", expense_type="")
+        vip_lines.append(len(portal) + 2)  # header is line 1
+        portal.append(row)
     portal_cols = [c for c in CANONICAL_COLUMNS if c not in ("lot_code", "channel")]
+    portal_file = inbox / "portal_2026-10-14.csv"
     _write_csv(
-        inbox / "portal_2026-10-14.csv",
-        portal_cols,
-        [[r.get(c, "") for c in portal_cols] for r in portal],
+        portal_file, portal_cols, [[r.get(c, "") for c in portal_cols] for r in portal], "utf-8"
+    )
+    _write_decisions(paths, [f"{sha256_file(portal_file)[:12]}-{n:07d}" for n in vip_lines])
+    return sorted(inbox.iterdir())
+
+
+def _write_decisions(paths: Paths, vip_claims: list[str]) -> None:
+    """Review decisions: approve, override, reject, one unknown claim, one decided twice."""
+    folder = paths.inbox(DEMO_CAMPAIGN, "reviews")
+    folder.mkdir(parents=True, exist_ok=True)
+    approve, override, refuse = vip_claims
+    reviewer = "Wang Fang"
+    _write_csv(
+        folder / "decisions_2026-10-15.csv",
+        ["claim_id", "decision", "amount", "reviewer", "note"],
+        [
+            [approve, "approve", "", reviewer, "VIP, standard terms"],
+            [override, "override", "88.00", reviewer, "goodwill gesture"],
+            [refuse, "reject", "", reviewer, "unit was resold"],
+            ["000000000000-0000001", "approve", "", reviewer, "typo in the id"],
+            [approve, "reject", "", "Chen Jie", "second opinion"],
+        ],
         "utf-8",
     )
-    return sorted(inbox.iterdir())

@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 
 from flows import db
 from flows.config import CANONICAL_COLUMNS, CampaignConfig
+from flows.inbox import already_loaded, next_ingest_seq, record_input, waiting_files
 from flows.io import FileRejected, archive, read_table, reject, sha256_file
 from flows.runs import Run, load_config, open_run
 from flows.settings import Paths
@@ -74,47 +75,6 @@ def canonical_frame(frame: pl.DataFrame, config: CampaignConfig, file_name: str)
     )
 
 
-def _already_loaded(run: Run, sha256: str) -> bool:
-    found = db.scalar(
-        run.con,
-        "select count(*) from input_files where campaign = ? and sha256 = ? and status = 'loaded'",
-        [run.campaign, sha256],
-    )
-    return bool(found)
-
-
-def _record_file(
-    run: Run, path: Path, sha256: str, archived: Path, seq: int, **fields: object
-) -> None:
-    db.execute(
-        run.con,
-        "insert into input_files (campaign, sha256, kind, file_name, archived_path, size_bytes, "
-        "ingest_seq, run_id, status, rows_read, error) "
-        "values (?, ?, 'lists', ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            run.campaign,
-            sha256,
-            path.name,
-            str(archived),
-            path.stat().st_size,
-            seq,
-            run.run_id,
-            fields["status"],
-            fields.get("rows"),
-            fields.get("error"),
-        ],
-    )
-
-
-@task(cache_policy=NO_CACHE)
-def inbox_lists(run: Run) -> list[Path]:
-    """Customer-list files waiting in the inbox, in file-name order."""
-    folder = run.paths.inbox(run.campaign, "lists")
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-
-
 @task(
     cache_policy=NO_CACHE,
     retries=2,
@@ -126,10 +86,10 @@ def inbox_lists(run: Run) -> list[Path]:
 def ingest_file(run: Run, path: Path) -> FileOutcome:
     """Archive one file by sha256 and load its rows as claims or quarantine, in one transaction."""
     sha256 = sha256_file(path)
-    if _already_loaded(run, sha256):
+    if already_loaded(run, "lists", sha256):
         return FileOutcome(path.name, sha256, "skipped", message="already ingested")
     archived = archive(path, run.paths.archive, sha256)
-    seq = db.scalar(run.con, "select nextval('ingest_seq')")
+    seq = next_ingest_seq(run)
     source = run.config.source_for(path.name)
     try:
         with tempfile.TemporaryDirectory(dir=run.paths.home) as workdir:
@@ -142,7 +102,7 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
         stage = canonical_frame(frame, run.config, path.name)
     except FileRejected as exc:
         message = f"{path.name}: {exc}"
-        _record_file(run, path, sha256, archived, seq, status="rejected", error=str(exc))
+        record_input(run, "lists", path, sha256, archived, seq, "rejected", error=str(exc))
         reject(path, message)
         return FileOutcome(path.name, sha256, "rejected", message=message)
     line_offset = 1 if path.suffix.lower() == ".parquet" else 2  # header is line 1
@@ -171,7 +131,7 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
         quarantined = db.scalar(
             con, "select count(*) from parsed_rows where quarantine_reasons <> ''"
         )
-        _record_file(run, path, sha256, archived, seq, status="loaded", rows=stage_rows.height)
+        record_input(run, "lists", path, sha256, archived, seq, "loaded", stage_rows.height)
     con.unregister("stage_rows")
     return FileOutcome(path.name, sha256, "loaded", stage_rows.height, quarantined)
 
@@ -226,6 +186,6 @@ def intake(campaign: str, as_of: date | None = None) -> IntakeSummary:
     paths = Paths.from_env()
     config = load_config(paths, campaign)
     with open_run(paths, config, "intake", as_of, flow_run.id) as run:
-        outcomes = [ingest_file(run, path) for path in inbox_lists(run)]
+        outcomes = [ingest_file(run, path) for path in waiting_files(run, "lists")]
         classify_claims(run)
         return summarise(run, outcomes)

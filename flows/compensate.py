@@ -1,0 +1,234 @@
+"""Compensate flow (SPEC §5): entitlements, review routing and decisions, budget, binding offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows import db
+from flows.budget import BudgetDecision, NewOffers, Position, decide
+from flows.io import atomic_path
+from flows.reviews import load_decisions
+from flows.runs import Run, load_config, open_run
+from flows.settings import Paths
+
+
+class BudgetHalt(Exception):
+    """The run's new offers do not fit the reserve; no offers were made."""
+
+
+@dataclass(frozen=True)
+class CompensationSummary:
+    """Counts and money of one compensate run; holds no personal data."""
+
+    run_id: str
+    offers_made: int
+    offered_in_run: Decimal
+    prorate_factor: Decimal | None
+    halted: bool
+    message: str
+    available: Decimal
+    offered: Decimal
+    held_back: Decimal
+    pending_reviews: int
+    decisions: dict[str, int]
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.available - self.offered - self.held_back
+
+
+def position(run: Run) -> tuple[Decimal, Decimal, Decimal, int, int]:
+    """available, offered, held back, offers, pending reviews of the campaign now."""
+    top_ups, offered, held_back, offers, pending = db.run(
+        run.con, "compensate/reserve_position", campaign=run.campaign
+    )[0]
+    return run.config.campaign.reserve + top_ups, offered, held_back, offers, pending
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def load_review_decisions(run: Run) -> dict[str, int]:
+    """Decision files in inbox/<c>/reviews/ → review_decisions, each line with its outcome."""
+    return load_decisions(run)
+
+
+@task(cache_policy=NO_CACHE)
+def compute_entitlements(run: Run) -> None:
+    """Entitlements for claims awaiting an offer, then routing to review (SQL)."""
+    c = run.config
+    with db.transaction(run.con):
+        db.run(run.con, "compensate/entitlements_reset", campaign=run.campaign)
+        db.run(
+            run.con,
+            "compensate/entitlements",
+            campaign=run.campaign,
+            run_id=run.run_id,
+            tiers=[
+                {
+                    "name": t.name,
+                    "harm": t.harm,
+                    "pct": str(t.goodwill_pct),
+                    "lo": str(t.goodwill_min),
+                    "hi": str(t.goodwill_max),
+                    "cap": str(t.expense_cap),
+                }
+                for t in c.tiers
+            ],
+            schedule=[{"max_days": d, "rate": str(r)} for d, r in c.early_response.schedule],
+            announced_on=c.campaign.announced_on,
+            reimbursable=c.expenses.reimbursable,
+            excluded=c.expenses.excluded,
+            require_evidence=c.expenses.require_evidence,
+            review_harm=list(c.review.harm),
+            review_flags=c.review.flags,
+            amount_threshold=str(c.review.amount_threshold),
+            max_units=c.review.max_units_per_customer,
+            injury_holdback=str(c.review.injury_holdback),
+        )
+        db.run(run.con, "compensate/claims_review", campaign=run.campaign)
+
+
+@task(cache_policy=NO_CACHE)
+def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
+    """Rejections, then the budget check over this run's candidates; offers and instructions."""
+    con = run.con
+    with db.transaction(con):
+        db.run(con, "compensate/claims_rejected", campaign=run.campaign)
+        db.run(con, "compensate/offer_candidates", campaign=run.campaign)
+        totals = {row[0]: row for row in db.run(con, "compensate/offer_candidate_totals")}
+        zero = (None, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0))
+        auto, decided = totals.get(True, zero), totals.get(False, zero)
+        available, offered, held_back, _, _ = position(run)
+        before = Position(available, offered, held_back - decided[6] - auto[6])
+        new = NewOffers(decided[5], auto[2], auto[3], auto[4])
+        decision: BudgetDecision = decide(run.config.budget.policy, before, new)
+        made = 0
+        if decision.make_offers:
+            db.run(
+                con,
+                "compensate/offers",
+                campaign=run.campaign,
+                run_id=run.run_id,
+                factor=decision.factor,
+                as_of=run.as_of,
+            )
+            made = auto[1] + decided[1]
+            db.run(con, "compensate/claims_offered", campaign=run.campaign)
+            db.run(
+                con,
+                "compensate/payment_instructions",
+                campaign=run.campaign,
+                run_id=run.run_id,
+                currency=run.config.campaign.currency,
+                as_of=run.as_of,
+            )
+            db.execute(
+                con,
+                "update runs set prorate_factor = ? where campaign = ? and run_id = ?",
+                [decision.factor, run.campaign, run.run_id],
+            )
+    available, offered, held_back, _, pending = position(run)
+    summary = CompensationSummary(
+        run.run_id,
+        made,
+        new.total if made else Decimal(0),
+        decision.factor,
+        not decision.make_offers,
+        decision.message,
+        available,
+        offered,
+        held_back,
+        pending,
+        decisions,
+    )
+    run.counts.update(
+        offers_made=made,
+        offered_in_run=str(summary.offered_in_run),
+        prorate_factor=str(decision.factor) if decision.factor is not None else None,
+        halted=summary.halted,
+        available=str(available),
+        offered=str(offered),
+        held_back=str(held_back),
+        pending_reviews=pending,
+        decisions=decisions,
+    )
+    return summary
+
+
+def _owner_only(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def write_outputs(run: Run) -> list[Path]:
+    """Instruction CSVs for every run that lacks its file, and the review queue (CSV + XLSX)."""
+    written = []
+    folder = _owner_only(run.paths.out(run.campaign, "instructions"))
+    runs = run.con.execute(
+        "select distinct run_id, instructed_on from payment_instructions where campaign = ?",
+        [run.campaign],
+    ).fetchall()
+    for run_id, instructed_on in runs:
+        target = folder / f"{instructed_on}-{run_id}.csv"
+        if not target.exists():
+            rows = run.con.sql(
+                db.sql_text("compensate/instruction_rows"),
+                params={"campaign": run.campaign, "run_id": run_id},
+            ).pl()
+            with atomic_path(target, mode=0o600) as tmp:
+                rows.write_csv(tmp)
+            written.append(target)
+    queue = run.con.sql(
+        db.sql_text("compensate/review_queue"), params={"campaign": run.campaign}
+    ).pl()
+    review = _owner_only(run.paths.out(run.campaign, "review"))
+    with atomic_path(review / "queue.csv", mode=0o600) as tmp:
+        queue.write_csv(tmp)
+    with atomic_path(review / "queue.xlsx", mode=0o600) as tmp:
+        queue.write_excel(tmp, worksheet="review queue", autofilter=True, freeze_panes=(1, 0))
+    return written
+
+
+@flow(name="compensate")
+def compensate(campaign: str, as_of: date | None = None) -> CompensationSummary:
+    """Eligible claims → entitlements → review, or an offer within the reserve → instructions."""
+    as_of = as_of or date.today()
+    paths = Paths.from_env()
+    config = load_config(paths, campaign)
+    with open_run(paths, config, "compensate", as_of, flow_run.id) as run:
+        compute_entitlements(run)
+        decisions = load_review_decisions(run)
+        summary = make_offers(run, decisions)
+        write_outputs(run)
+        if summary.halted:
+            raise BudgetHalt(summary.message)
+        return summary
+
+
+def add_top_up(paths: Paths, campaign: str, amount: Decimal, note: str, on: date) -> int:
+    """Record a reserve top-up in the ledger; returns its entry number."""
+    from flows.runs import open_database
+
+    con = open_database(paths)
+    try:
+        entry = db.scalar(
+            con,
+            "select coalesce(max(entry_no), 0) + 1 from reserve_ledger where campaign = ?",
+            [campaign],
+        )
+        db.execute(
+            con,
+            "insert into reserve_ledger values (?, ?, ?, ?, ?)",
+            [campaign, entry, amount, note, on],
+        )
+        return int(entry)
+    finally:
+        con.close()

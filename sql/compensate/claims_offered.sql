@@ -1,0 +1,5 @@
+-- one row per claim with a binding offer: offered
+update claims as c
+set status = 'offered'
+from offers as o
+where o.claim_id = c.claim_id and c.campaign = $campaign and c.status <> 'offered'

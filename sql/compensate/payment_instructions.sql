@@ -1,0 +1,22 @@
+-- one row per offer without a payment instruction; payment_ref is derived, so stable on re-runs
+insert into payment_instructions by name
+with final as (
+    select
+        'PR-' || upper(substr(sha256($campaign || '|' || o.claim_id || '|' || o.offer_version), 1, 16))
+            as payment_ref,
+        $campaign as campaign,
+        o.claim_id,
+        $run_id as run_id,
+        c.customer_name as payee,
+        coalesce(c.email, c.phone, c.postal_address) as contact,
+        o.total as amount,
+        $currency as currency,
+        $as_of::date as instructed_on,
+        null as reissue_of,
+    from offers as o
+    join claims as c using (claim_id)
+    where o.campaign = $campaign
+        and not exists (select 1 from payment_instructions as p where p.claim_id = o.claim_id)
+)
+
+select * from final
