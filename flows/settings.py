@@ -78,4 +78,5 @@ def configure_environment(home: Path | None = None, config_dir: Path | None = No
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     return paths

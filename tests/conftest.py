@@ -85,6 +85,18 @@ class Workspace:
             writer.writerows([[row.get(c, "") for c in columns] for row in rows])
         return target
 
+    def configure(self, old: str, new: str) -> None:
+        """Edit the campaign config: replace the first occurrence of old (which must exist)."""
+        path = self.paths.campaign_file(CAMPAIGN)
+        text = path.read_text(encoding="utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    def compensate(self, as_of: date = AS_OF, **kwargs):  # type: ignore[no-untyped-def]
+        from flows.compensate import compensate
+
+        return compensate(CAMPAIGN, as_of, **kwargs)
+
     def intake(self, as_of: date = AS_OF):  # type: ignore[no-untyped-def]
         from flows.intake import intake
 

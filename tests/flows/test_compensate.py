@@ -1,0 +1,225 @@
+"""Compensate flow: budget policies, binding offers, re-runs, review decisions, instructions."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import pytest
+
+from flows.compensate import BudgetHalt, add_top_up
+from tests.conftest import AS_OF, CAMPAIGN, Workspace, row
+
+DAY_9 = "2026-09-10"
+
+
+def claim(rid: str, n: int, **changes: str) -> dict[str, str]:
+    """A claim worth 150.00 goodwill + 30.00 bonus (price 1000.00, day 9), distinct unit and key."""
+    return (
+        row(
+            source_record_id=rid,
+            serial_no=f"K3A{3000 + n:06d}",
+            email=f"p{n}@example.cn",
+            purchase_price="1000.00",
+            claim_date=DAY_9,
+        )
+        | changes
+    )
+
+
+def offers(space: Workspace) -> dict[str, tuple[str, str, str, str, str | None]]:
+    rows = space.query(
+        "select c.source_record_id, o.goodwill::varchar, o.bonus::varchar, o.expenses::varchar, "
+        "o.total::varchar, o.prorate_factor::varchar from offers o join claims c using (claim_id)"
+    )
+    return {r[0]: r[1:] for r in rows}
+
+
+def instructions(space: Workspace) -> list[dict[str, str]]:
+    folder = space.paths.out(CAMPAIGN, "instructions")
+    found = []
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8") as handle:
+            found.extend(csv.DictReader(handle))
+    return found
+
+
+def test_halt_makes_no_offers_and_fails_naming_the_shortfall(workspace: Workspace):
+    workspace.configure('policy = "prorate"', 'policy = "halt"')
+    workspace.configure('reserve = "2500000.00"', 'reserve = "300.00"')
+    workspace.write_csv("a.csv", [claim("A", 1), claim("B", 2)])  # 180.00 + 180.00
+    workspace.intake()
+    state = workspace.compensate(return_state=True)
+    assert state.is_failed()
+    with pytest.raises(BudgetHalt, match=r"shortfall of 60\.00"):
+        state.result()
+    assert offers(workspace) == {}
+    assert workspace.query("select status from claims") == [("eligible",), ("eligible",)]
+    assert workspace.query(
+        "select status, message like '%shortfall of 60.00%' from runs where flow = 'compensate'"
+    ) == [("failed", True)]
+    assert instructions(workspace) == []
+
+
+def test_equality_fits(workspace: Workspace):
+    workspace.configure('policy = "prorate"', 'policy = "halt"')
+    workspace.configure('reserve = "2500000.00"', 'reserve = "360.00"')
+    workspace.write_csv("a.csv", [claim("A", 1), claim("B", 2)])
+    workspace.intake()
+    assert workspace.compensate().offers_made == 2
+
+
+def test_prorate_scales_goodwill_and_bonus_never_expenses(workspace: Workspace):
+    workspace.configure('reserve = "2500000.00"', 'reserve = "300.00"')
+    workspace.write_csv(
+        "a.csv",
+        [
+            claim(
+                "A", 1, documented_expenses="100.00", expense_type="transport", expense_evidence="1"
+            ),
+            claim("B", 2),
+        ],
+    )  # A 150 + 30 + 100 = 280, B 150 + 30 = 180: 460 > 300
+    workspace.intake()
+    summary = workspace.compensate()
+    # f = (300 - 0 - 100) / 360 = 0.5555… → 0.555555; components rounded down
+    assert summary.prorate_factor == Decimal("0.555555")
+    assert offers(workspace) == {
+        "A": ("83.33", "16.66", "100.00", "199.99", "0.555555"),
+        "B": ("83.33", "16.66", "0.00", "99.99", "0.555555"),
+    }
+    assert summary.offered <= summary.available
+    assert workspace.query(
+        "select prorate_factor::varchar from runs where flow = 'compensate'"
+    ) == [("0.555555",)]
+
+
+def test_prorate_halts_when_expenses_alone_do_not_fit(workspace: Workspace):
+    workspace.configure('reserve = "2500000.00"', 'reserve = "100.00"')
+    workspace.write_csv(
+        "a.csv",
+        [
+            claim(
+                "A", 1, documented_expenses="100.00", expense_type="transport", expense_evidence="1"
+            )
+        ],
+    )
+    workspace.intake()
+    with pytest.raises(BudgetHalt, match=r"shortfall of 180\.00"):
+        workspace.compensate()
+    assert offers(workspace) == {}
+
+
+def test_top_up_makes_room_for_a_halted_run(workspace: Workspace):
+    workspace.configure('policy = "prorate"', 'policy = "halt"')
+    workspace.configure('reserve = "2500000.00"', 'reserve = "100.00"')
+    workspace.write_csv("a.csv", [claim("A", 1)])
+    workspace.intake()
+    with pytest.raises(BudgetHalt):
+        workspace.compensate()
+    assert add_top_up(workspace.paths, CAMPAIGN, Decimal("80.00"), "board approval", AS_OF) == 1
+    summary = workspace.compensate()
+    assert summary.offers_made == 1 and summary.available == Decimal("180.00")
+    assert summary.headroom == Decimal("0.00")
+
+
+def test_rerun_makes_no_second_offer_or_instruction(workspace: Workspace):
+    workspace.write_csv("a.csv", [claim("A", 1), claim("B", 2)])
+    workspace.intake()
+    first = workspace.compensate()
+    before = (offers(workspace), instructions(workspace))
+    second = workspace.compensate()
+    assert (first.offers_made, second.offers_made) == (2, 0)
+    assert (offers(workspace), instructions(workspace)) == before
+    assert len(list(workspace.paths.out(CAMPAIGN, "instructions").glob("*.csv"))) == 1
+
+
+def test_changed_tier_rules_apply_only_to_claims_not_yet_offered(workspace: Workspace):
+    workspace.write_csv("a.csv", [claim("A", 1)])
+    workspace.intake()
+    workspace.compensate()
+    workspace.configure('goodwill_pct = "0.15"', 'goodwill_pct = "0.20"')
+    workspace.write_csv("b.csv", [claim("B", 2)])
+    workspace.intake()
+    workspace.compensate()
+    got = offers(workspace)
+    assert got["A"][:2] == ("150.00", "30.00")  # made under 15 %, unchanged
+    assert got["B"][:2] == ("200.00", "40.00")  # 20 % of 1000.00
+
+
+def test_instructions_match_offers_and_payment_refs_are_stable(
+    workspace: Workspace, tmp_path, monkeypatch
+):
+    rows = [claim("A", 1, customer_name='=HYPERLINK("x")'), claim("B", 2, email="", phone="139")]
+    workspace.write_csv("a.csv", rows)
+    workspace.intake()
+    workspace.compensate()
+    got = instructions(workspace)
+    assert list(got[0]) == ["payment_ref", "claim_id", "payee", "contact", "amount", "currency"]
+    assert sum(Decimal(i["amount"]) for i in got) == sum(
+        Decimal(o[3]) for o in offers(workspace).values()
+    )
+    assert {i["payee"] for i in got} == {'\'=HYPERLINK("x")', "Li Wei"}
+    assert {i["contact"] for i in got} == {"p1@example.cn", "139"}
+    assert {i["currency"] for i in got} == {"CNY"}
+    folder = workspace.paths.out(CAMPAIGN, "instructions")
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert next(folder.glob("*.csv")).name == f"{AS_OF}-{AS_OF:%Y%m%d}-002.csv"
+
+    from tests.conftest import make_workspace
+
+    again = make_workspace(tmp_path / "again", monkeypatch)  # the same inputs from scratch
+    again.write_csv("a.csv", rows)
+    again.intake()
+    again.compensate()
+    assert sorted(i["payment_ref"] for i in instructions(again)) == sorted(
+        i["payment_ref"] for i in got
+    )
+
+
+def decide(space: Workspace, rows: list[list[str]], name: str = "d.csv") -> None:
+    folder = space.paths.inbox(CAMPAIGN, "reviews")
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / name).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["claim_id", "decision", "amount", "reviewer", "note"])
+        writer.writerows(rows)
+
+
+def test_review_decisions(workspace: Workspace):
+    workspace.write_csv("a.csv", [claim(r, n, flags="vip") for n, r in enumerate("ABCD")])
+    workspace.intake()
+    first = workspace.compensate()
+    assert first.pending_reviews == 4 and first.offers_made == 0
+    assert (workspace.paths.out(CAMPAIGN, "review") / "queue.xlsx").exists()
+    with (workspace.paths.out(CAMPAIGN, "review") / "queue.csv").open(encoding="utf-8") as fh:
+        queue = list(csv.DictReader(fh))
+    assert [(q["review_reasons"], q["total"], q["holdback"]) for q in queue] == [
+        ("flag:vip", "180.00", "180.00")
+    ] * 4
+    ids = dict(workspace.query("select source_record_id, claim_id from claims"))
+    decide(
+        workspace,
+        [
+            [ids["A"], "approve", "", "Wang", ""],
+            [ids["B"], "override", "88.00", "Wang", "gesture"],
+            [ids["C"], "reject", "", "Wang", "resold"],
+            ["nope-0000002", "approve", "", "Wang", ""],
+            [ids["A"], "reject", "", "Chen", "second"],
+            [ids["D"], "maybe", "", "Chen", ""],
+        ],
+    )
+    second = workspace.compensate()
+    assert second.decisions == {
+        "accepted": 3,
+        "unknown_claim": 1,
+        "already_decided": 1,
+        "invalid": 1,
+    }
+    statuses = dict(workspace.query("select source_record_id, status from claims"))
+    assert statuses == {"A": "offered", "B": "offered", "C": "rejected", "D": "review"}
+    got = offers(workspace)
+    assert got["A"][3] == "180.00" and got["B"][3] == "88.00"
+    assert second.held_back == Decimal("180.00")  # D still pending
+    decide(workspace, [[ids["A"], "reject", "", "Chen", "again, in a later file"]], "e.csv")
+    assert workspace.compensate().decisions == {"already_decided": 1}
