@@ -134,10 +134,15 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
                 [decision.factor, run.campaign, run.run_id],
             )
     available, offered, held_back, _, pending = position(run)
+    offered_in_run = db.scalar(
+        con,
+        "select coalesce(sum(total), 0) from offers where campaign = ? and run_id = ?",
+        [run.campaign, run.run_id],
+    )
     summary = CompensationSummary(
         run.run_id,
         made,
-        new.total if made else Decimal(0),
+        offered_in_run,
         decision.factor,
         not decision.make_offers,
         decision.message,

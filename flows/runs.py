@@ -77,23 +77,23 @@ def open_run(
             [run_id, prefect_id, config.campaign.id, flow, as_of],
         )
         run = Run(run_id, flow, as_of, config, paths, con)
+        status, message = "completed", None
         try:
             yield run
         except BaseException as exc:
-            _finish(run, "failed", f"{type(exc).__name__}: {exc}")
+            status, message = "failed", f"{type(exc).__name__}: {exc}"
+            with suppress(duckdb.Error):  # no transaction may be open
+                execute(con, "rollback")
             raise
-        _finish(run, "completed", None)
+        finally:
+            execute(
+                con,
+                "update runs set status = ?, message = ?, counts = ?, "
+                "finished_at = current_timestamp where campaign = ? and run_id = ?",
+                [status, message, json.dumps(run.counts, default=str), run.campaign, run_id],
+            )
+            # Prefect keeps task parameters (this Run) alive after the flow; drop the
+            # connection so it is freed when closed, not reported as leaked at exit.
+            del run.con
     finally:
         con.close()
-
-
-def _finish(run: Run, status: str, message: str | None) -> None:
-    if status == "failed":
-        with suppress(duckdb.Error):  # no transaction may be open
-            execute(run.con, "rollback")
-    execute(
-        run.con,
-        "update runs set status = ?, message = ?, counts = ?, finished_at = current_timestamp "
-        "where campaign = ? and run_id = ?",
-        [status, message, json.dumps(run.counts, default=str), run.campaign, run.run_id],
-    )

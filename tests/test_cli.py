@@ -91,3 +91,27 @@ def test_home_option_works_from_any_directory(tmp_path: Path):
         "suning_2026-10-08.xlsx",
     ]
     assert (config / "campaigns" / f"{CAMPAIGN}.toml").is_file()
+
+
+def test_budget_halt_exits_1_naming_the_shortfall(workspace: Workspace):
+    workspace.configure('policy = "prorate"', 'policy = "halt"')
+    workspace.configure('reserve = "2500000.00"', 'reserve = "10.00"')
+    workspace.write_csv("a.csv", [row()])
+    assert (
+        runner.invoke(app, ["run", "intake", "-c", CAMPAIGN, "--as-of", "2026-10-15"]).exit_code
+        == 0
+    )
+    result = runner.invoke(app, ["run", "compensate", "-c", CAMPAIGN, "--as-of", "2026-10-15"])
+    assert result.exit_code == 1
+    assert "shortfall of 50.00" in " ".join(result.output.split())
+
+
+def test_reserve_add_records_a_top_up(workspace: Workspace):
+    args = ["reserve", "add", "-c", CAMPAIGN, "--amount", "1,000.50", "--note", "board"]
+    assert runner.invoke(app, args).exit_code == 2  # commas are not a plain amount
+    args[5] = "1000.50"
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert workspace.query("select entry_no, amount::varchar, note from reserve_ledger") == [
+        (1, "1000.50", "board")
+    ]

@@ -89,6 +89,7 @@ def test_prorate_scales_goodwill_and_bonus_never_expenses(workspace: Workspace):
         "B": ("83.33", "16.66", "0.00", "99.99", "0.555555"),
     }
     assert summary.offered <= summary.available
+    assert summary.offered_in_run == Decimal("299.98") == summary.offered
     assert workspace.query(
         "select prorate_factor::varchar from runs where flow = 'compensate'"
     ) == [("0.555555",)]
