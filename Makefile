@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Debian packages the project needs at run time; installed only when missing.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0
+DEB_PACKAGES := fonts-wqy-microhei
 
 .PHONY: demo test lint bench sysdeps clean
 

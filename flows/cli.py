@@ -22,6 +22,8 @@ app.add_typer(run_app, name="run")
 app.add_typer(export_app, name="export")
 reserve_app = typer.Typer(no_args_is_help=True, help="The campaign's budget reserve.")
 app.add_typer(reserve_app, name="reserve")
+templates_app = typer.Typer(no_args_is_help=True, help="Letter templates and their approval.")
+app.add_typer(templates_app, name="templates")
 console = Console()
 
 CampaignOpt = Annotated[
@@ -97,7 +99,7 @@ def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
         except DatabaseBusy as exc:
             raise _fail(str(exc), 1) from None
         except Exception as exc:
-            if type(exc).__name__ == "BudgetHalt":
+            if type(exc).__name__ in ("BudgetHalt", "TemplateNotApproved", "FontMissing"):
                 raise _fail(str(exc), 1) from None
             raise
 
@@ -138,6 +140,44 @@ def run_compensate(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
 
     currency = load_config(Paths.from_env(), campaign).campaign.currency
     _print_compensation(_run_flow("compensate", campaign, as_of), currency)
+
+
+def _print_letters(summary: Any) -> None:
+    if not summary.counts:
+        console.print(f"letters run {summary.run_id}: no new letters to write")
+        return
+    table = Table(title=f"Letters run {summary.run_id}", title_justify="left")
+    for column in ("kind", "channel", "language", "letters"):
+        table.add_column(column, justify="right" if column == "letters" else "left")
+    for (kind, channel, language), count in sorted(summary.counts.items()):
+        table.add_row(kind, channel, language, f"{count:,}")
+    console.print(table)
+    console.print(f"letters and manifest: {summary.folder}")
+
+
+@run_app.command("letters")
+def run_letters(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
+    """Write offer, acknowledgement and rejection letters not yet sent (approved templates only)."""
+    _print_letters(_run_flow("letters", campaign, as_of))
+
+
+@templates_app.command("approve")
+def templates_approve(
+    by: Annotated[str, typer.Option("--by", help="Who approved the templates (legal review).")],
+    on: Annotated[
+        date | None,
+        typer.Option("--on", formats=["%Y-%m-%d"], help="Date of approval (default today)."),
+    ] = None,
+) -> None:
+    """Record every new or edited letter template as approved in config/approvals.toml."""
+    from flows.approvals import approve
+    from flows.settings import templates_dir
+
+    approvals = Paths.from_env().config_dir / "approvals.toml"
+    changed = approve(templates_dir(), approvals, by, on or date.today())
+    for name in changed:
+        console.print(f"approved {name}")
+    console.print(f"{len(changed)} template(s) approved by {by} in {approvals}")
 
 
 @reserve_app.command("add")
@@ -197,11 +237,13 @@ def demo(
         return
     _print_intake(_run_flow("intake", DEMO_CAMPAIGN, DEMO_AS_OF))
     _print_compensation(_run_flow("compensate", DEMO_CAMPAIGN, DEMO_AS_OF), "CNY")
+    _print_letters(_run_flow("letters", DEMO_CAMPAIGN, DEMO_AS_OF))
     console.print(f"database:          {paths.database}")
     console.print(f"archived inputs:   {paths.archive}")
     console.print(f"rejected files:    {paths.inbox(DEMO_CAMPAIGN, 'lists') / 'rejected'}")
     console.print(f"review queue:      {paths.out(DEMO_CAMPAIGN, 'review') / 'queue.xlsx'}")
     console.print(f"payment instr.:    {paths.out(DEMO_CAMPAIGN, 'instructions')}")
+    console.print(f"letters:           {paths.out(DEMO_CAMPAIGN, 'letters')}")
     console.print(
         f"export the claims: recall export claims --campaign {DEMO_CAMPAIGN} --out claims.csv"
     )

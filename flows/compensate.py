@@ -9,13 +9,12 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
 from flows import db
 from flows.budget import BudgetDecision, NewOffers, Position, decide
 from flows.io import atomic_path
 from flows.reviews import load_decisions
-from flows.runs import Run, load_config, open_run
+from flows.runs import Run, flow_run
 from flows.settings import Paths
 
 
@@ -205,10 +204,7 @@ def write_outputs(run: Run) -> list[Path]:
 @flow(name="compensate")
 def compensate(campaign: str, as_of: date | None = None) -> CompensationSummary:
     """Eligible claims → entitlements → review, or an offer within the reserve → instructions."""
-    as_of = as_of or date.today()
-    paths = Paths.from_env()
-    config = load_config(paths, campaign)
-    with open_run(paths, config, "compensate", as_of, flow_run.id) as run:
+    with flow_run("compensate", campaign, as_of) as run:
         compute_entitlements(run)
         decisions = load_review_decisions(run)
         summary = make_offers(run, decisions)

@@ -222,6 +222,32 @@ class Source(Strict):
         return value
 
 
+class LocalText(Strict):
+    title: str
+    remedy: str
+
+
+class Letters(Strict):
+    payment_within_days: int = Field(default=14, ge=1)
+    # the campaign title and remedy in other languages than the one in [campaign]
+    texts: dict[str, LocalText] = {}
+    evidence_to: str = "the claims office named on the recall notice"
+    # Babel locale per campaign language, where the bare language is not the wanted style
+    locales: dict[str, str] = {"en": "en_GB", "zh-CN": "zh_CN"}
+    batch_size: int = Field(default=1000, ge=1)
+    pdf_batch_pages: int = Field(default=500, ge=1)
+
+    @field_validator("locales")
+    @classmethod
+    def _known_locales(cls, value: dict[str, str]) -> dict[str, str]:
+        for tag in value.values():
+            try:
+                Locale.parse(tag)
+            except (UnknownLocaleError, ValueError) as exc:
+                raise ValueError(f"unknown locale {tag!r}") from exc
+        return value
+
+
 class CampaignConfig(Strict):
     campaign: Campaign
     eligibility: Eligibility
@@ -231,6 +257,7 @@ class CampaignConfig(Strict):
     review: Review
     budget: Budget
     payments: Payments
+    letters: Letters = Letters()
     sources: list[Source] = []
 
     @field_validator("tiers")
@@ -248,6 +275,13 @@ class CampaignConfig(Strict):
     @property
     def default_language(self) -> str:
         return self.campaign.languages[0]
+
+    def local_text(self, language: str) -> LocalText:
+        default = LocalText(title=self.campaign.title, remedy=self.campaign.remedy)
+        return self.letters.texts.get(language, default)
+
+    def babel_locale(self, language: str) -> str:
+        return self.letters.locales.get(language, language.replace("-", "_"))
 
     def source_for(self, file_name: str) -> Source | None:
         """The first source whose glob pattern matches the file name."""

@@ -179,9 +179,14 @@ def write_demo(paths: Paths) -> list[Path]:
     Returns the customer-list files; the review decisions go to inbox/<c>/reviews/.
     """
     config_file = paths.campaign_file(DEMO_CAMPAIGN)
-    if not config_file.exists():
-        config_file.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SHIPPED_CONFIG_DIR / "campaigns" / config_file.name, config_file)
+    shipped = {
+        config_file: SHIPPED_CONFIG_DIR / "campaigns" / config_file.name,
+        paths.config_dir / "approvals.toml": SHIPPED_CONFIG_DIR / "approvals.toml",
+    }
+    for target, source in shipped.items():
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
     rng = random.Random(SEED)
     people = People.make(SEED)
     jd = list(claim_rows(rng, people, 4000, 1))

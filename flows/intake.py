@@ -11,14 +11,12 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
 from flows import db
 from flows.config import CANONICAL_COLUMNS, CampaignConfig
 from flows.inbox import already_loaded, next_ingest_seq, record_input, waiting_files
 from flows.io import FileRejected, archive, read_table, reject, sha256_file
-from flows.runs import Run, load_config, open_run
-from flows.settings import Paths
+from flows.runs import Run, flow_run
 
 CONTACT_COLUMNS = ("email", "phone", "postal_address")
 
@@ -182,10 +180,7 @@ def summarise(run: Run, files: list[FileOutcome]) -> IntakeSummary:
 @flow(name="intake")
 def intake(campaign: str, as_of: date | None = None) -> IntakeSummary:
     """Every new file in inbox/<campaign>/lists/ → archive → claims in exactly one state."""
-    as_of = as_of or date.today()
-    paths = Paths.from_env()
-    config = load_config(paths, campaign)
-    with open_run(paths, config, "intake", as_of, flow_run.id) as run:
+    with flow_run("intake", campaign, as_of) as run:
         outcomes = [ingest_file(run, path) for path in waiting_files(run, "lists")]
         classify_claims(run)
         return summarise(run, outcomes)

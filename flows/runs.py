@@ -55,6 +55,17 @@ def open_database(paths: Paths) -> duckdb.DuckDBPyConnection:
         raise
 
 
+@contextmanager
+def flow_run(flow: str, campaign: str, as_of: date | None) -> Iterator[Run]:
+    """A flow's run: as_of defaults to today (the only clock read), config checked first."""
+    from prefect.runtime import flow_run as prefect_run
+
+    paths = Paths.from_env()
+    config = load_config(paths, campaign)
+    with open_run(paths, config, flow, as_of or date.today(), prefect_run.id) as run:
+        yield run
+
+
 def _next_run_id(con: duckdb.DuckDBPyConnection, campaign: str, as_of: date) -> str:
     count = scalar(
         con, "select count(*) from runs where campaign = ? and as_of = ?", [campaign, as_of]

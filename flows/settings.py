@@ -24,6 +24,12 @@ TEMPLATES_DIR = resource_root() / "templates"
 SHIPPED_CONFIG_DIR = resource_root() / "config"
 
 
+def templates_dir() -> Path:
+    """Letter templates: RECALL_TEMPLATES_DIR, else the shipped templates/ folder."""
+    override = os.environ.get("RECALL_TEMPLATES_DIR")
+    return Path(override).resolve() if override else TEMPLATES_DIR
+
+
 @dataclass(frozen=True)
 class Paths:
     """All data paths derive from RECALL_HOME; campaign config from RECALL_CONFIG_DIR."""

@@ -73,6 +73,9 @@ def prepared(con):
         | {"line_no": pl.Series([], dtype=pl.Int64)}
     )
     con.register("stage_rows", stage)
+    from flows.letters import MANIFEST_SCHEMA
+
+    con.register("manifest_rows", pl.DataFrame(schema=MANIFEST_SCHEMA))
     con.register("stage_decisions", decisions)
     for name in ORDER:
         run(con, name)

@@ -1,0 +1,169 @@
+"""Letters flow (SPEC §6): offers, acknowledgements and rejections, once each, approved only."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows import db
+from flows.approvals import verify
+from flows.io import atomic_path
+from flows.letter_batches import Batch, write_batch
+from flows.runs import Run, flow_run
+from flows.settings import templates_dir
+
+MANIFEST_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "letter_id": pl.String,
+    "claim_id": pl.String,
+    "kind": pl.String,
+    "offer_version": pl.Int32,
+    "language": pl.String,
+    "channel": pl.String,
+    "path": pl.String,
+    "text_path": pl.String,
+    "pages": pl.String,
+    "sha256": pl.String,
+    "template_sha256": pl.String,
+    "total": pl.Decimal(18, 2),
+}
+
+
+@dataclass(frozen=True)
+class LettersSummary:
+    """Counts of letters written by one run; holds no personal data."""
+
+    run_id: str
+    counts: dict[tuple[str, str, str], int]  # (kind, channel, language) → letters
+    folder: Path | None
+
+
+def template_set_sha256(shas: dict[str, str], language: str) -> str:
+    """One sha256 for all templates a language's letters use (its own and the shared ones)."""
+    import hashlib
+
+    used = (f"letters/{language}/",)
+    joined = "\n".join(
+        f"{k} {v}"
+        for k, v in sorted(shas.items())
+        if k.startswith(used) or k.count("/") == 1  # shared partials sit in letters/
+    )
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+@task(cache_policy=NO_CACHE)
+def approved_templates(run: Run) -> dict[str, str]:
+    """sha256 of every letter template; refuses, before anything is written, an unapproved one."""
+    return verify(templates_dir(), run.paths.config_dir / "approvals.toml")
+
+
+@task(cache_policy=NO_CACHE)
+def letters_due(run: Run) -> list[dict[str, Any]]:
+    """Letters not yet written, one per (claim, kind, offer version) (SQL)."""
+    cursor = run.con.execute(db.sql_text("letters/letters_due"), {"campaign": run.campaign})
+    columns = [d[0] for d in cursor.description or []]
+    return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+
+def _batches(run: Run, due: list[dict[str, Any]], shas: dict[str, str]) -> list[Batch]:
+    c = run.config
+    campaign = {
+        "texts": {
+            lang: c.local_text(lang).model_dump() | {"title": c.local_text(lang).title}
+            for lang in c.campaign.languages
+        },
+        "hotline": c.campaign.hotline,
+        "claim_deadline": c.campaign.claim_deadline,
+        "currency": c.campaign.currency,
+    }
+    template = Batch(
+        number=0,
+        channel="",
+        folder=run.paths.out(run.campaign, "letters") / run.run_id,
+        templates_dir=templates_dir(),
+        letter_date=run.as_of,
+        campaign=campaign,
+        locales={lang: c.babel_locale(lang) for lang in c.campaign.languages},
+        template_sha256={lang: template_set_sha256(shas, lang) for lang in c.campaign.languages},
+        payment_days=c.letters.payment_within_days,
+        reply_within_days=c.review.reply_within_days,
+        evidence_to=c.letters.evidence_to,
+    )
+    batches: list[Batch] = []
+    for channel in ("email", "post", "sms"):
+        rows = [r for r in due if r["channel"] == channel]
+        size = c.letters.pdf_batch_pages if channel == "post" else c.letters.batch_size
+        for start in range(0, len(rows), size):
+            batches.append(
+                replace(
+                    template,
+                    number=len(batches) + 1,
+                    channel=channel,
+                    letters=rows[start : start + size],
+                )
+            )
+    return batches
+
+
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1)
+def render_letters(
+    run: Run, due: list[dict[str, Any]], shas: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Render and write all due letters in batches across worker processes."""
+    batches = _batches(run, due, shas)
+    if not batches:
+        return []
+    letters_root = run.paths.out(run.campaign, "letters")
+    for folder in (letters_root, letters_root / run.run_id):  # letters are personal data
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    workers = min(len(batches), os.cpu_count() or 1)
+    if workers == 1:
+        results = [write_batch(b) for b in batches]
+    else:
+        spawn = multiprocessing.get_context("spawn")  # no fork of Prefect's threads
+        with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
+            results = list(pool.map(write_batch, batches))
+    return [row for rows in results for row in rows]
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def record_letters(run: Run, rows: list[dict[str, Any]]) -> Path | None:
+    """Store the letters written and the run's manifest (CSV + Parquet)."""
+    if not rows:
+        return None
+    manifest = pl.DataFrame(
+        [{k: r[k] for k in MANIFEST_SCHEMA} for r in rows], schema=MANIFEST_SCHEMA
+    ).sort("letter_id")
+    folder = run.paths.out(run.campaign, "letters") / run.run_id
+    with atomic_path(folder / "manifest.parquet", mode=0o600) as tmp:
+        manifest.write_parquet(tmp)
+    with atomic_path(folder / "manifest.csv", mode=0o600) as tmp:
+        manifest.write_csv(tmp)
+    run.con.register("manifest_rows", manifest)
+    with db.transaction(run.con):
+        db.run(run.con, "letters/letters", campaign=run.campaign, run_id=run.run_id)
+    run.con.unregister("manifest_rows")
+    return folder
+
+
+@flow(name="letters")
+def letters(campaign: str, as_of: date | None = None) -> LettersSummary:
+    """Offers, acknowledgements and rejections not yet sent → approved templates → files."""
+    with flow_run("letters", campaign, as_of) as run:
+        shas = approved_templates(run)
+        due = letters_due(run)
+        rows = render_letters(run, due, shas)
+        folder = record_letters(run, rows)
+        counts = Counter((r["kind"], r["channel"], r["language"]) for r in rows)
+        run.counts.update(letters={"/".join(k): v for k, v in sorted(counts.items())})
+        return LettersSummary(run.run_id, dict(counts), folder)

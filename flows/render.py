@@ -1,0 +1,121 @@
+"""Letter rendering: sandboxed Jinja2 with autoescape, Babel money and dates per locale."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from decimal import Decimal
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_percent
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+KINDS = ("offer", "acknowledgement", "rejection")
+
+
+@cache
+def environment(
+    templates_dir: Path, locale: str, currency: str, html: bool
+) -> SandboxedEnvironment:
+    """One environment per output kind: HTML autoescapes everything, plain text nothing."""
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=html,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    parsed = Locale.parse(locale)  # once: Babel parses a locale string on every call
+    # the same amounts and dates recur across thousands of letters: format each once
+    env.filters["money"] = lru_cache(maxsize=65536)(
+        lambda amount: format_currency(Decimal(amount), currency, locale=parsed)
+    )
+    env.filters["day"] = lru_cache(maxsize=4096)(
+        lambda day: format_date(day, format="long", locale=parsed)
+    )
+    env.filters["percent"] = lru_cache(maxsize=256)(
+        lambda rate: format_percent(Decimal(rate), locale=parsed)
+    )
+    return env
+
+
+def render(
+    templates_dir: Path,
+    locale: str,
+    currency: str,
+    language: str,
+    kind: str,
+    context: dict[str, Any],
+) -> tuple[str, str]:
+    """(HTML, text) of one letter."""
+    name = f"letters/{language}/{kind}"
+    html = environment(templates_dir, locale, currency, True).get_template(f"{name}.html.j2")
+    text = environment(templates_dir, locale, currency, False).get_template(f"{name}.txt.j2")
+    return html.render(context), text.render(context)
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """Lines of at most `columns` display columns (CJK characters count two)."""
+    lines: list[str] = []
+    for paragraph in text.splitlines():
+        line, width = "", 0
+        for char in paragraph:
+            w = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+            if width + w > columns:
+                cut = line.rfind(" ") if " " in line and w == 1 and char != " " else -1
+                if cut > columns // 2:
+                    lines.append(line[:cut])
+                    line = line[cut + 1 :]
+                    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+                else:
+                    lines.append(line)
+                    line, width = "", 0
+            line += char
+            width += w
+        lines.append(line)
+    return lines
+
+
+def sample_context(language: str, kind: str) -> dict[str, Any]:
+    """The context every letter template may rely on (used by tests and the approve command)."""
+    return {
+        "letter": {"id": "L-1", "date": date(2026, 10, 15), "language": language, "kind": kind},
+        "customer": {"name": "Li Wei", "address": "1 Road\nShanghai"},
+        "claim": {
+            "id": "abc-0000002",
+            "sku": "K3-220",
+            "serial_no": "K3A000500",
+            "lot_code": None,
+            "purchase_date": date(2026, 3, 5),
+            "claim_date": date(2026, 9, 10),
+        },
+        "campaign": {
+            "title": "K3 kettle",
+            "remedy": "Stop using it.",
+            "hotline": "400",
+            "claim_deadline": date(2027, 3, 1),
+        },
+        "offer": {
+            "goodwill": Decimal("150.00"),
+            "bonus": Decimal("30.00"),
+            "bonus_rate": Decimal("0.20"),
+            "expenses": Decimal("200.00"),
+            "adjustment": Decimal("0.00"),
+            "total": Decimal("380.00"),
+            "prorate_factor": "0.958522",
+            "notes": ["expense_capped"],
+            "documented_expenses": Decimal("250.00"),
+            "expense_cap": Decimal("200.00"),
+            "expense_type": "repair",
+        },
+        "reasons": ["not_affected_sku", "serial_out_of_range"],
+        "reply_by": date(2026, 10, 25),
+        "payment_days": 14,
+        "evidence_to": "claims@example.cn",
+    }

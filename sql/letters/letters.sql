@@ -1,0 +1,22 @@
+-- one row per letter written in this run, from the run's manifest
+insert into letters by name
+with final as (
+    select
+        m.letter_id,
+        $campaign as campaign,
+        m.claim_id,
+        m.kind,
+        m.offer_version,
+        m.language,
+        m.channel,
+        $run_id as run_id,
+        m.path,
+        m.text_path,
+        m.pages,
+        m.sha256,
+        m.template_sha256,
+        m.total,
+    from manifest_rows as m
+)
+
+select * from final
