@@ -29,6 +29,7 @@ test: sysdeps lint
 	$(BIN)/pytest
 
 bench: sysdeps $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:

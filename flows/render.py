@@ -30,6 +30,8 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # templates are checked against their approvals once per run; no per-render stat()
+        auto_reload=False,
     )
     parsed = Locale.parse(locale)  # once: Babel parses a locale string on every call
     # the same amounts and dates recur across thousands of letters: format each once
