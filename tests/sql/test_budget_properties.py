@@ -19,7 +19,7 @@ from flows.settings import SHIPPED_CONFIG_DIR, Paths
 
 CONFIG = load_campaign(SHIPPED_CONFIG_DIR / "campaigns" / "RC-2026-017.toml")
 AS_OF = date(2026, 12, 1)
-cents = st.integers(min_value=0, max_value=400_000).map(lambda c: Decimal(c) / 100)
+cents = st.decimals(min_value=0, max_value=4000, places=2, allow_nan=False, allow_infinity=False)
 
 claims = st.lists(
     st.fixed_dictionaries(
