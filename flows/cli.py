@@ -99,7 +99,8 @@ def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
         except DatabaseBusy as exc:
             raise _fail(str(exc), 1) from None
         except Exception as exc:
-            if type(exc).__name__ in ("BudgetHalt", "TemplateNotApproved", "FontMissing"):
+            failures = ("BudgetHalt", "TemplateNotApproved", "FontMissing", "RunInProgress")
+            if type(exc).__name__ in failures:
                 raise _fail(str(exc), 1) from None
             raise
 
@@ -178,6 +179,46 @@ def templates_approve(
     for name in changed:
         console.print(f"approved {name}")
     console.print(f"{len(changed)} template(s) approved by {by} in {approvals}")
+
+
+@app.command()
+def status(
+    campaign: CampaignOpt,
+    last: Annotated[int, typer.Option("--last", help="How many runs to list.")] = 10,
+) -> None:
+    """Print the campaign's last runs, rows per state and money position."""
+    from flows.lock import RunInProgress
+    from flows.status import campaign_status
+
+    _check_config(campaign)
+    try:
+        found = campaign_status(Paths.from_env(), campaign, last)
+    except RunInProgress as exc:
+        raise _fail(str(exc), 1) from None
+    runs = Table(title=f"{campaign}: last runs", title_justify="left")
+    for column in ("run", "flow", "as of", "status", "started", "message"):
+        runs.add_column(column, overflow="fold")
+    for run_id, flow, as_of, state, started, message in found.runs:
+        runs.add_row(run_id, flow, str(as_of), state, started, message[:120])
+    console.print(runs)
+    states = Table(title="Rows per state", title_justify="left")
+    states.add_column("state")
+    states.add_column("rows", justify="right")
+    for state, rows in sorted(found.states.items()):
+        states.add_row(state, f"{rows:,}")
+    console.print(states)
+    money = Table(title="Money", title_justify="left")
+    money.add_column("")
+    money.add_column("amount", justify="right")
+    for label, value in [
+        ("available (reserve + top-ups)", found.available),
+        ("offered", found.offered),
+        ("held back for reviews", found.held_back),
+        ("headroom", found.headroom),
+    ]:
+        money.add_row(label, f"{value:,.2f}")
+    console.print(money)
+    console.print(f"letters written: {found.letters:,}")
 
 
 @reserve_app.command("add")

@@ -13,6 +13,7 @@ import duckdb
 
 from flows.config import CampaignConfig, ConfigError, load_campaign
 from flows.db import connect, execute, scalar
+from flows.lock import exclusive
 from flows.settings import Paths
 
 
@@ -62,7 +63,11 @@ def flow_run(flow: str, campaign: str, as_of: date | None) -> Iterator[Run]:
 
     paths = Paths.from_env()
     config = load_config(paths, campaign)
-    with open_run(paths, config, flow, as_of or date.today(), prefect_run.id) as run:
+    with (
+        exclusive(paths.home, flow, campaign) as describe,
+        open_run(paths, config, flow, as_of or date.today(), prefect_run.id) as run,
+    ):
+        describe(run.run_id)
         yield run
 
 

@@ -39,6 +39,7 @@ SAMPLE = {
     "injury_holdback": "5000.00",
     "factor": None,
     "currency": "CNY",
+    "limit": 10,
 }
 # statements that read what an earlier statement (or a registered frame) makes, in that order
 ORDER = ["intake/parsed_rows", "compensate/offer_candidates"]
