@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -64,6 +65,28 @@ def template_set_sha256(shas: dict[str, str], language: str) -> str:
 def approved_templates(run: Run) -> dict[str, str]:
     """sha256 of every letter template; refuses, before anything is written, an unapproved one."""
     return verify(templates_dir(), run.paths.config_dir / "approvals.toml")
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def discard_unrecorded(run: Run) -> int:
+    """Remove letter folders of earlier runs that died before recording them (never sent).
+
+    Their letters are still due, so this run writes them again; without this they would be
+    on disk twice. Safe because only one run holds the data home at a time.
+    """
+    root = run.paths.out(run.campaign, "letters")
+    if not root.is_dir():
+        return 0
+    recorded = {
+        run_id
+        for (run_id,) in run.con.execute(
+            "select distinct run_id from letters where campaign = ?", [run.campaign]
+        ).fetchall()
+    }
+    stale = [f for f in root.iterdir() if f.is_dir() and f.name not in recorded]
+    for folder in stale:
+        shutil.rmtree(folder)
+    return len(stale)
 
 
 @task(cache_policy=NO_CACHE)
@@ -161,6 +184,7 @@ def letters(campaign: str, as_of: date | None = None) -> LettersSummary:
     """Offers, acknowledgements and rejections not yet sent → approved templates → files."""
     with flow_run("letters", campaign, as_of) as run:
         shas = approved_templates(run)
+        discard_unrecorded(run)
         due = letters_due(run)
         rows = render_letters(run, due, shas)
         folder = record_letters(run, rows)

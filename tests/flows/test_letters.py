@@ -190,3 +190,30 @@ def test_unapproved_template_is_refused_naming_the_file(workspace, monkeypatch):
 
     approve(folder, workspace.paths.config_dir / "approvals.toml", "Legal", AS_OF)
     assert letters(CAMPAIGN, AS_OF).counts == {}  # approved: runs (nothing due)
+
+
+def test_rerun_after_a_crash_before_recording_leaves_each_letter_once(workspace, monkeypatch):
+    from flows import db
+    from flows.letters import letters
+
+    workspace.write_csv("a.csv", [claim("A", 1), claim("B", 2, sku="K2-220")])
+    workspace.intake()
+    workspace.compensate()
+    real_run = db.run
+
+    def crash_on_record(con, name, **params):
+        if name == "letters/letters":
+            raise OSError("disk went away")
+        return real_run(con, name, **params)
+
+    monkeypatch.setattr(db, "run", crash_on_record)
+    with pytest.raises(OSError):
+        letters(CAMPAIGN, AS_OF)
+    root = workspace.paths.out(CAMPAIGN, "letters")
+    assert len(list(root.rglob("*.html"))) == 2  # written, never recorded
+    monkeypatch.setattr(db, "run", real_run)
+    summary = letters(CAMPAIGN, AS_OF)
+    assert sum(summary.counts.values()) == 2
+    on_disk = sorted(p.name for p in root.rglob("*.html"))
+    assert on_disk == sorted(set(on_disk)) and len(on_disk) == 2
+    assert [p.name for p in root.iterdir()] == [summary.run_id]
