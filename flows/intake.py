@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import db
 from flows.config import CANONICAL_COLUMNS, CampaignConfig
 from flows.inbox import already_loaded, next_ingest_seq, record_input, waiting_files
-from flows.io import FileRejected, archive, read_table, reject, sha256_file
+from flows.io import FIELDS_OK, LINE_NO, FileRejected, archive, read_table, reject, sha256_file
 from flows.runs import Run, flow_run
 
 CONTACT_COLUMNS = ("email", "phone", "postal_address")
@@ -48,7 +48,7 @@ def canonical_frame(frame: pl.DataFrame, config: CampaignConfig, file_name: str)
     source = config.source_for(file_name)
     mapping = source.columns if source else {}
     frame = frame.rename({c: c.strip() for c in frame.columns})
-    raw = pl.struct(pl.all()).struct.json_encode().alias("raw")
+    raw = pl.struct(pl.exclude(LINE_NO, FIELDS_OK)).struct.json_encode().alias("raw")
     targets: dict[str, str] = {}
     for column in frame.columns:
         target = mapping.get(column, column.lower())
@@ -68,7 +68,11 @@ def canonical_frame(frame: pl.DataFrame, config: CampaignConfig, file_name: str)
         pl.col(src).str.strip_chars().replace("", None).alias(dst) for src, dst in targets.items()
     ]
     absent = [pl.lit(None, dtype=pl.String).alias(c) for c in CANONICAL_COLUMNS if c not in present]
-    return frame.select([*cells, *absent, raw]).with_columns(
+    extra = [
+        pl.col(LINE_NO).alias("line_no") if LINE_NO in frame.columns else None,
+        pl.col(FIELDS_OK) if FIELDS_OK in frame.columns else pl.lit(True).alias(FIELDS_OK),
+    ]
+    return frame.select([*cells, *absent, raw, *[e for e in extra if e is not None]]).with_columns(
         pl.lit(source.channel if source else "unknown").alias("default_channel")
     )
 
@@ -107,7 +111,9 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
     stage_rows = stage.with_columns(
         pl.lit(sha256).alias("file_sha256"),
         pl.lit(path.name).alias("source_file"),
-        (pl.int_range(pl.len(), dtype=pl.Int64) + line_offset).alias("line_no"),
+        pl.col("line_no")
+        if "line_no" in stage.columns
+        else (pl.int_range(pl.len(), dtype=pl.Int64) + line_offset).alias("line_no"),
         pl.lit(path.suffix.lower().lstrip(".")).alias("source_format"),
         pl.lit(seq, dtype=pl.Int64).alias("ingest_seq"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import os
 import shutil
@@ -16,6 +17,8 @@ import polars as pl
 
 CHUNK = 1 << 20
 READABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
+# columns a reader may add beside the file's own: physical line number, cell count as expected
+LINE_NO, FIELDS_OK = "__line_no", "__fields_ok"
 
 
 class FileRejected(Exception):
@@ -115,6 +118,32 @@ def _check_utf8(path: Path) -> None:
         decoder.decode(b"", final=True)
 
 
+def _read_ragged_csv(path: Path) -> pl.DataFrame:
+    """A CSV where some rows have more cells than the header: every row kept, each with its
+    physical line number; FIELDS_OK is false for a row whose cell count is wrong (its extra
+    cells are kept in `_extra`, so the row can be quarantined verbatim)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows, lines, ok = [], [], []
+        last_line = reader.line_num
+        for cells in reader:
+            first_line, last_line = last_line + 1, reader.line_num  # a cell may span lines
+            if not any(cell.strip() for cell in cells):
+                continue
+            lines.append(first_line)
+            ok.append(len(cells) == len(header))
+            rows.append(
+                cells[: len(header)]
+                + [None] * (len(header) - len(cells))
+                + [";".join(cells[len(header) :]) or None]
+            )
+    frame = pl.DataFrame(rows, schema=[*header, "_extra"], orient="row")
+    return frame.with_columns(
+        pl.Series(LINE_NO, lines, dtype=pl.Int64), pl.Series(FIELDS_OK, ok, dtype=pl.Boolean)
+    )
+
+
 def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> pl.DataFrame:
     """Every cell of the file as text (null for empty), with the original column names."""
     suffix = path.suffix.lower()
@@ -123,12 +152,12 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
     try:
         if suffix == ".csv":
             utf8, _ = decoded_csv(path, encoding, workdir)
-            frame = pl.read_csv(
-                utf8,
-                infer_schema=False,
-                has_header=True,
-                truncate_ragged_lines=False,
-            )
+            try:
+                frame = pl.read_csv(utf8, infer_schema=False, truncate_ragged_lines=False)
+            except pl.exceptions.ComputeError as exc:
+                if "more fields" not in str(exc):
+                    raise
+                frame = _read_ragged_csv(utf8)
         elif suffix == ".xlsx":
             reader = fastexcel.read_excel(path)
             frame = reader.load_sheet(
@@ -146,4 +175,4 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
         raise FileRejected(f"unreadable {suffix.lstrip('.').upper()} file: {first_line}") from exc
     if frame.height == 0:
         raise FileRejected("the file is empty: a header but no data rows")
-    return frame.select(pl.all().cast(pl.String))
+    return frame.with_columns(pl.exclude(LINE_NO, FIELDS_OK).cast(pl.String))

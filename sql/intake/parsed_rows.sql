@@ -39,6 +39,7 @@ checked as (
     select
         t.*,
         array_to_string(list_sort(list_filter([
+            case when not t.__fields_ok then 'bad_value:field_count' end,
             case when t.source_record_id is null then 'missing_field:source_record_id' end,
             case when t.id_count > 1 and t.id_rank > 1 then 'bad_value:source_record_id' end,
             case when t.customer_name is null then 'missing_field:customer_name' end,

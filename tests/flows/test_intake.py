@@ -207,3 +207,31 @@ def test_quarantined_rows_are_kept_verbatim(workspace: Workspace):
     reasons, raw, line = workspace.query("select reasons, raw, line_no from quarantine")[0]
     assert reasons == "bad_amount:purchase_price" and line == 2
     assert json.loads(raw)["purchase_price"] == " ¥12x "
+
+
+def test_row_with_extra_cells_is_quarantined_and_the_rest_loads(workspace: Workspace):
+    header = ",".join(row())
+    good = ",".join(row().values())
+    lines = [
+        header,
+        good,
+        good.replace("1,Li Wei", '2,"Li\nWei"', 1).replace("K3A000500", "K3A000502"),
+        good.replace("1,Li Wei", "3,Extra", 1).replace("K3A000500", "K3A000503") + ",surplus",
+        good.replace("1,Li Wei", "4,Zhao", 1).replace("K3A000500", "K3A000504"),
+    ]
+    (workspace.lists / "ragged.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = workspace.intake()
+    assert [f.status for f in summary.files] == ["loaded"]
+    claims = workspace.claims()
+    assert {k: v[0] for k, v in claims.items()} == {
+        "1": "eligible",
+        "2": "eligible",
+        "3": "quarantined",
+        "4": "eligible",
+    }
+    reasons, line, raw = workspace.query("select reasons, line_no, raw from quarantine")[0]
+    assert (reasons, line) == ("bad_value:field_count", 5)  # line 3 holds a two-line cell
+    assert json.loads(raw)["_extra"] == "surplus"
+    assert workspace.query(
+        "select customer_name, line_no from claims where source_record_id = '2'"
+    ) == [("Li\nWei", 3)]

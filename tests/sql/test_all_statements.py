@@ -65,6 +65,7 @@ def prepared(con):
             )
         }
         | {"line_no": pl.Series([], dtype=pl.Int64), "ingest_seq": pl.Series([], dtype=pl.Int64)}
+        | {"__fields_ok": pl.Series([], dtype=pl.Boolean)}
     )
     decisions = pl.DataFrame(
         {
