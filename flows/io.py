@@ -174,5 +174,5 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FileRejected(f"unreadable {suffix.lstrip('.').upper()} file: {first_line}") from exc
     if frame.height == 0:
-        raise FileRejected("the file is empty: a header but no data rows")
+        raise FileRejected("the file has no data rows")
     return frame.with_columns(pl.exclude(LINE_NO, FIELDS_OK).cast(pl.String))

@@ -235,3 +235,18 @@ def test_row_with_extra_cells_is_quarantined_and_the_rest_loads(workspace: Works
     assert workspace.query(
         "select customer_name, line_no from claims where source_record_id = '2'"
     ) == [("Li\nWei", 3)]
+
+
+def test_header_only_file_and_empty_workbook_are_rejected(workspace: Workspace):
+    workspace.write_csv("a_header_only.csv", [])
+    xlsxwriter.Workbook(workspace.lists / "b_empty.xlsx").close()
+    workspace.write_csv("c_good.csv", [row()])
+    summary = workspace.intake()
+    assert [(f.file_name, f.status) for f in summary.files] == [
+        ("a_header_only.csv", "rejected"),
+        ("b_empty.xlsx", "rejected"),
+        ("c_good.csv", "loaded"),
+    ]
+    for name in ("a_header_only.csv", "b_empty.xlsx"):
+        message = (workspace.lists / "rejected" / f"{name}.error.txt").read_text(encoding="utf-8")
+        assert message == f"{name}: the file has no data rows\n"
