@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -85,6 +86,18 @@ def _print_intake(summary: Any) -> None:
     console.print(states)
 
 
+EXPECTED_FAILURES = ("BudgetHalt", "TemplateNotApproved", "FontMissing", "RunInProgress")
+
+
+class _NoTracebackForExpectedFailures(logging.Filter):
+    """A budget halt or an unapproved template is an outcome, not a crash: log it in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and type(record.exc_info[1]).__name__ in EXPECTED_FAILURES:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
     """Validate the config, then run one flow; a failed run exits 1 with its message."""
     _check_config(campaign)
@@ -92,6 +105,7 @@ def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
 
     from flows.runs import DatabaseBusy
 
+    logging.getLogger("prefect.flow_runs").addFilter(_NoTracebackForExpectedFailures())
     with console.status(f"running {name} (Prefect start-up takes a few seconds)…"):
         flow = getattr(importlib.import_module(f"flows.{name}"), name)
         try:
@@ -99,8 +113,7 @@ def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
         except DatabaseBusy as exc:
             raise _fail(str(exc), 1) from None
         except Exception as exc:
-            failures = ("BudgetHalt", "TemplateNotApproved", "FontMissing", "RunInProgress")
-            if type(exc).__name__ in failures:
+            if type(exc).__name__ in EXPECTED_FAILURES:
                 raise _fail(str(exc), 1) from None
             raise
 

@@ -115,3 +115,28 @@ def test_reserve_add_records_a_top_up(workspace: Workspace):
     assert workspace.query("select entry_no, amount::varchar, note from reserve_ledger") == [
         (1, "1000.50", "board")
     ]
+
+
+def test_expected_failures_are_logged_without_a_traceback():
+    import logging
+
+    from flows.cli import _NoTracebackForExpectedFailures
+    from flows.compensate import BudgetHalt
+
+    def record(exc: Exception) -> logging.LogRecord:
+        try:
+            raise exc
+        except Exception:
+            return logging.LogRecord(
+                "prefect.flow_runs",
+                logging.ERROR,
+                __file__,
+                1,
+                "Encountered exception",
+                None,
+                sys.exc_info(),
+            )
+
+    halt, crash = record(BudgetHalt("shortfall")), record(ZeroDivisionError())
+    assert _NoTracebackForExpectedFailures().filter(halt) and halt.exc_info is None
+    assert _NoTracebackForExpectedFailures().filter(crash) and crash.exc_info is not None
