@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -58,6 +60,17 @@ def main(
 def _fail(message: str, code: int) -> typer.Exit:
     console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+@contextmanager
+def _one_run_at_a_time() -> Iterator[None]:
+    """Another run held the data home too long: say which, exit 1."""
+    from flows.lock import RunInProgress
+
+    try:
+        yield
+    except RunInProgress as exc:
+        raise _fail(str(exc), 1) from None
 
 
 def _check_config(campaign: str) -> None:
@@ -200,14 +213,11 @@ def status(
     last: Annotated[int, typer.Option("--last", help="How many runs to list.")] = 10,
 ) -> None:
     """Print the campaign's last runs, rows per state and money position."""
-    from flows.lock import RunInProgress
     from flows.status import campaign_status
 
     _check_config(campaign)
-    try:
+    with _one_run_at_a_time():
         found = campaign_status(Paths.from_env(), campaign, last)
-    except RunInProgress as exc:
-        raise _fail(str(exc), 1) from None
     runs = Table(title=f"{campaign}: last runs", title_justify="left")
     for column in ("run", "flow", "as of", "status", "started", "message"):
         runs.add_column(column, overflow="fold")
@@ -254,7 +264,8 @@ def reserve_add(
         raise _fail(f"--amount: {exc}", 2) from None
     if value <= 0:
         raise _fail("--amount: a top-up must be greater than zero", 2)
-    entry = add_top_up(Paths.from_env(), campaign, value, note, as_of or date.today())
+    with _one_run_at_a_time():
+        entry = add_top_up(Paths.from_env(), campaign, value, note, as_of or date.today())
     console.print(f"reserve ledger entry {entry}: +{value:,.2f} for {campaign}")
 
 
@@ -266,7 +277,8 @@ def export_claims(
     """One CSV row per input row: status, reasons, duplicate_of and amounts."""
     from flows.export import export_claims as export
 
-    rows = export(Paths.from_env(), campaign, out)
+    with _one_run_at_a_time():
+        rows = export(Paths.from_env(), campaign, out)
     console.print(f"wrote {rows:,} rows to {out}")
 
 

@@ -216,20 +216,22 @@ def compensate(campaign: str, as_of: date | None = None) -> CompensationSummary:
 
 def add_top_up(paths: Paths, campaign: str, amount: Decimal, note: str, on: date) -> int:
     """Record a reserve top-up in the ledger; returns its entry number."""
+    from flows.lock import exclusive
     from flows.runs import open_database
 
-    con = open_database(paths)
-    try:
-        entry = db.scalar(
-            con,
-            "select coalesce(max(entry_no), 0) + 1 from reserve_ledger where campaign = ?",
-            [campaign],
-        )
-        db.execute(
-            con,
-            "insert into reserve_ledger values (?, ?, ?, ?, ?)",
-            [campaign, entry, amount, note, on],
-        )
-        return int(entry)
-    finally:
-        con.close()
+    with exclusive(paths.home, "reserve add", campaign):
+        con = open_database(paths)
+        try:
+            entry = db.scalar(
+                con,
+                "select coalesce(max(entry_no), 0) + 1 from reserve_ledger where campaign = ?",
+                [campaign],
+            )
+            db.execute(
+                con,
+                "insert into reserve_ledger values (?, ?, ?, ?, ?)",
+                [campaign, entry, amount, note, on],
+            )
+            return int(entry)
+        finally:
+            con.close()
