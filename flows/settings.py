@@ -80,6 +80,8 @@ def configure_environment(home: Path | None = None, config_dir: Path | None = No
         "DO_NOT_TRACK": "1",
         # Without PREFECT_API_URL, Prefect runs flows against a temporary local server.
         "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
+        # Its first start creates its database: ~20 s on 2 cores, Prefect's default timeout.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
     for key, value in defaults.items():
