@@ -68,11 +68,8 @@ def canonical_frame(frame: pl.DataFrame, config: CampaignConfig, file_name: str)
         pl.col(src).str.strip_chars().replace("", None).alias(dst) for src, dst in targets.items()
     ]
     absent = [pl.lit(None, dtype=pl.String).alias(c) for c in CANONICAL_COLUMNS if c not in present]
-    extra = [
-        pl.col(LINE_NO).alias("line_no") if LINE_NO in frame.columns else None,
-        pl.col(FIELDS_OK) if FIELDS_OK in frame.columns else pl.lit(True).alias(FIELDS_OK),
-    ]
-    return frame.select([*cells, *absent, raw, *[e for e in extra if e is not None]]).with_columns(
+    position = [pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK)]
+    return frame.select([*cells, *absent, raw, *position]).with_columns(
         pl.lit(source.channel if source else "unknown").alias("default_channel")
     )
 
@@ -107,13 +104,9 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
         record_input(run, "lists", path, sha256, archived, seq, "rejected", error=str(exc))
         reject(path, message)
         return FileOutcome(path.name, sha256, "rejected", message=message)
-    line_offset = 1 if path.suffix.lower() == ".parquet" else 2  # header is line 1
     stage_rows = stage.with_columns(
         pl.lit(sha256).alias("file_sha256"),
         pl.lit(path.name).alias("source_file"),
-        pl.col("line_no")
-        if "line_no" in stage.columns
-        else (pl.int_range(pl.len(), dtype=pl.Int64) + line_offset).alias("line_no"),
         pl.lit(path.suffix.lower().lstrip(".")).alias("source_format"),
         pl.lit(seq, dtype=pl.Int64).alias("ingest_seq"),
     )

@@ -145,7 +145,8 @@ def _read_ragged_csv(path: Path) -> pl.DataFrame:
 
 
 def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> pl.DataFrame:
-    """Every cell of the file as text (null for empty), with the original column names."""
+    """Every cell of the file as text (null for empty), with the original column names, plus
+    LINE_NO (where the row starts in the file) and FIELDS_OK (its cell count is the header's)."""
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise FileRejected("the file is empty")
@@ -175,4 +176,10 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
         raise FileRejected(f"unreadable {suffix.lstrip('.').upper()} file: {first_line}") from exc
     if frame.height == 0:
         raise FileRejected("the file has no data rows")
+    if LINE_NO not in frame.columns:  # one row per line; the header is line 1 (not in Parquet)
+        first = 1 if suffix == ".parquet" else 2
+        frame = frame.with_columns(
+            (pl.int_range(pl.len(), dtype=pl.Int64) + first).alias(LINE_NO),
+            pl.lit(True).alias(FIELDS_OK),
+        )
     return frame.with_columns(pl.exclude(LINE_NO, FIELDS_OK).cast(pl.String))

@@ -10,7 +10,7 @@ import polars as pl
 
 from flows import db
 from flows.inbox import already_loaded, next_ingest_seq, record_input, waiting_files
-from flows.io import FileRejected, archive, read_table, reject, sha256_file
+from flows.io import FIELDS_OK, LINE_NO, FileRejected, archive, read_table, reject, sha256_file
 from flows.runs import Run
 
 DECISION_COLUMNS = ("claim_id", "decision", "amount", "reviewer", "note")
@@ -29,9 +29,7 @@ def _decisions_frame(path: Path, workdir: Path) -> pl.DataFrame:
         .alias(c)
         for c in DECISION_COLUMNS
     ]
-    return frame.select(cells).with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("line_no")
-    )
+    return frame.select([*cells, pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK)])
 
 
 def load_decisions(run: Run) -> dict[str, int]:

@@ -13,7 +13,9 @@ checked as (
         l.*,
         c.status as claim_status,
         c.claim_id is not null as known,
-        l.verb in ('approve', 'reject') or (l.verb = 'override' and l.parsed_amount >= 0) as valid,
+        l.__fields_ok
+            and (l.verb in ('approve', 'reject') or (l.verb = 'override' and l.parsed_amount >= 0))
+            as valid,
     from lines as l
     left join claims as c on c.claim_id = l.claim_id and c.campaign = $campaign
 ),

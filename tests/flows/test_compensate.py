@@ -224,3 +224,23 @@ def test_review_decisions(workspace: Workspace):
     assert second.held_back == Decimal("180.00")  # D still pending
     decide(workspace, [[ids["A"], "reject", "", "Chen", "again, in a later file"]], "e.csv")
     assert workspace.compensate().decisions == {"already_decided": 1}
+
+
+def test_decision_line_with_surplus_cells_is_invalid_and_the_rest_apply(workspace: Workspace):
+    workspace.write_csv("a.csv", [claim(r, n, flags="vip") for n, r in enumerate("AB")])
+    workspace.intake()
+    workspace.compensate()
+    ids = dict(workspace.query("select source_record_id, claim_id from claims"))
+    folder = workspace.paths.inbox(CAMPAIGN, "reviews")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "d.csv").write_text(
+        "claim_id,decision,amount,reviewer,note\n"
+        f"{ids['A']},approve,,Wang,ok,surplus\n"
+        f"{ids['B']},approve,,Wang,ok\n",
+        encoding="utf-8",
+    )
+    assert workspace.compensate().decisions == {"invalid": 1, "accepted": 1}
+    lines = workspace.query("select line_no, outcome from review_decisions order by 1")
+    assert lines == [(2, "invalid"), (3, "accepted")]
+    statuses = dict(workspace.query("select source_record_id, status from claims"))
+    assert statuses == {"A": "review", "B": "offered"}

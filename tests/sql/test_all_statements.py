@@ -72,7 +72,7 @@ def prepared(con):
             c: pl.Series([], dtype=pl.String)
             for c in ("claim_id", "decision", "amount", "reviewer", "note", "file_sha256")
         }
-        | {"line_no": pl.Series([], dtype=pl.Int64)}
+        | {"line_no": pl.Series([], dtype=pl.Int64), "__fields_ok": pl.Series([], dtype=pl.Boolean)}
     )
     con.register("stage_rows", stage)
     from flows.letters import MANIFEST_SCHEMA
