@@ -18,7 +18,7 @@ from typing import Any
 from flows.approvals import template_files
 from flows.config import load_campaign
 from flows.letter_batches import Batch, context, write_batch
-from flows.letters import template_set_sha256
+from flows.letters import batch_template
 from flows.render import render
 from flows.settings import SHIPPED_CONFIG_DIR, TEMPLATES_DIR
 
@@ -60,26 +60,7 @@ def due_letters(count: int, channel: str) -> list[dict[str, Any]]:
 
 
 def template_batch(folder: Path) -> Batch:
-    c = CONFIG
-    shas = template_files(TEMPLATES_DIR)
-    return Batch(
-        number=0,
-        channel="",
-        folder=folder,
-        templates_dir=TEMPLATES_DIR,
-        letter_date=AS_OF,
-        campaign={
-            "texts": {lang: c.local_text(lang).model_dump() for lang in c.campaign.languages},
-            "hotline": c.campaign.hotline,
-            "claim_deadline": c.campaign.claim_deadline,
-            "currency": c.campaign.currency,
-        },
-        locales={lang: c.babel_locale(lang) for lang in c.campaign.languages},
-        template_sha256={lang: template_set_sha256(shas, lang) for lang in c.campaign.languages},
-        payment_days=14,
-        reply_within_days=10,
-        evidence_to="claims@example.cn",
-    )
+    return batch_template(CONFIG, folder, AS_OF, template_files(TEMPLATES_DIR))
 
 
 def run_batches(batches: list[Batch]) -> float:

@@ -67,13 +67,10 @@ def verify(templates_dir: Path, approvals_file: Path) -> dict[str, str]:
 def approve(templates_dir: Path, approvals_file: Path, by: str, on: date) -> list[str]:
     """Record every new or changed template as approved; returns their names."""
     approved = load_approvals(approvals_file)
-    changed = [
-        name
-        for name, sha in template_files(templates_dir).items()
-        if name not in approved or approved[name].sha256 != sha
-    ]
+    current = template_files(templates_dir)
+    changed = [n for n, sha in current.items() if n not in approved or approved[n].sha256 != sha]
     for name in changed:
-        approved[name] = Approval(name, template_files(templates_dir)[name], by, on)
+        approved[name] = Approval(name, current[name], by, on)
     lines = ["# Letter templates approved after legal review (`recall templates approve`).", ""]
     for entry in sorted(approved.values(), key=lambda a: a.path):
         lines += [

@@ -1,9 +1,14 @@
-"""The budget rule of SPEC §5, in exact Decimal arithmetic (never SQL division)."""
+"""The reserve position and the budget rule of SPEC §5, in exact Decimal (never SQL division)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+
+import duckdb
+
+from flows import db
+from flows.config import CampaignConfig
 
 FACTOR_PLACES = Decimal("0.000001")
 
@@ -68,3 +73,13 @@ def decide(policy: str, position: Position, new: NewOffers) -> BudgetDecision:
     return BudgetDecision(
         True, factor, f"prorated: goodwill and bonus of new offers scaled by {factor}"
     )
+
+
+def reserve_position(
+    con: duckdb.DuckDBPyConnection, config: CampaignConfig
+) -> tuple[Position, int]:
+    """The campaign's reserve now (available = reserve + top-ups), and its pending reviews."""
+    top_ups, offered, held_back, pending = db.run(
+        con, "compensate/reserve_position", campaign=config.campaign.id
+    )[0]
+    return Position(config.campaign.reserve + top_ups, offered, held_back), pending

@@ -131,22 +131,30 @@ def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
             raise
 
 
-def _print_compensation(summary: Any, currency: str) -> None:
-    money = Table(
-        title=f"Compensate run {summary.run_id}: money ({currency})", title_justify="left"
-    )
+def _print_money(title: str, position: Any, pending_reviews: int, *first: tuple[str, Any]) -> None:
+    """The reserve position as a table, after any rows given first."""
+    money = Table(title=title, title_justify="left")
     money.add_column("")
     money.add_column("amount", justify="right")
-    factor = summary.prorate_factor
     for label, value in [
-        (f"offered in this run ({summary.offers_made:,} offers)", summary.offered_in_run),
-        ("offered, all runs", summary.offered),
-        (f"held back ({summary.pending_reviews:,} pending reviews)", summary.held_back),
-        ("available (reserve + top-ups)", summary.available),
-        ("headroom", summary.headroom),
+        *first,
+        ("offered, all runs", position.offered),
+        (f"held back ({pending_reviews:,} pending reviews)", position.held_back),
+        ("available (reserve + top-ups)", position.available),
+        ("headroom", position.headroom),
     ]:
         money.add_row(label, f"{value:,.2f}")
     console.print(money)
+
+
+def _print_compensation(summary: Any, currency: str) -> None:
+    factor = summary.prorate_factor
+    _print_money(
+        f"Compensate run {summary.run_id}: money ({currency})",
+        summary.position,
+        summary.pending_reviews,
+        (f"offered in this run ({summary.offers_made:,} offers)", summary.offered_in_run),
+    )
     if factor is not None:
         console.print(f"new offers prorated: goodwill and bonus scaled by {factor}")
     if summary.decisions:
@@ -230,17 +238,7 @@ def status(
     for state, rows in sorted(found.states.items()):
         states.add_row(state, f"{rows:,}")
     console.print(states)
-    money = Table(title="Money", title_justify="left")
-    money.add_column("")
-    money.add_column("amount", justify="right")
-    for label, value in [
-        ("available (reserve + top-ups)", found.available),
-        ("offered", found.offered),
-        ("held back for reviews", found.held_back),
-        ("headroom", found.headroom),
-    ]:
-        money.add_row(label, f"{value:,.2f}")
-    console.print(money)
+    _print_money("Money", found.position, found.states.get("review", 0))
     console.print(f"letters written: {found.letters:,}")
 
 

@@ -11,10 +11,10 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import db
-from flows.budget import BudgetDecision, NewOffers, Position, decide
-from flows.io import atomic_path
+from flows.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
+from flows.io import atomic_path, owner_only
 from flows.reviews import load_decisions
-from flows.runs import Run, flow_run
+from flows.runs import Run, database, flow_run
 from flows.settings import Paths
 
 
@@ -32,23 +32,9 @@ class CompensationSummary:
     prorate_factor: Decimal | None
     halted: bool
     message: str
-    available: Decimal
-    offered: Decimal
-    held_back: Decimal
+    position: Position  # after the run
     pending_reviews: int
     decisions: dict[str, int]
-
-    @property
-    def headroom(self) -> Decimal:
-        return self.available - self.offered - self.held_back
-
-
-def position(run: Run) -> tuple[Decimal, Decimal, Decimal, int, int]:
-    """available, offered, held back, offers, pending reviews of the campaign now."""
-    top_ups, offered, held_back, offers, pending = db.run(
-        run.con, "compensate/reserve_position", campaign=run.campaign
-    )[0]
-    return run.config.campaign.reserve + top_ups, offered, held_back, offers, pending
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
@@ -103,8 +89,9 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
         totals = {row[0]: row for row in db.run(con, "compensate/offer_candidate_totals")}
         zero = (None, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0))
         auto, decided = totals.get(True, zero), totals.get(False, zero)
-        available, offered, held_back, _, _ = position(run)
-        before = Position(available, offered, held_back - decided[6] - auto[6])
+        now, _ = reserve_position(con, run.config)
+        # holdbacks of the reviews decided in this run are released: their offers replace them
+        before = Position(now.available, now.offered, now.held_back - decided[6] - auto[6])
         new = NewOffers(decided[5], auto[2], auto[3], auto[4])
         decision: BudgetDecision = decide(run.config.budget.policy, before, new)
         made = 0
@@ -132,7 +119,7 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
                 "update runs set prorate_factor = ? where campaign = ? and run_id = ?",
                 [decision.factor, run.campaign, run.run_id],
             )
-    available, offered, held_back, _, pending = position(run)
+    after, pending = reserve_position(con, run.config)
     offered_in_run = db.scalar(
         con,
         "select coalesce(sum(total), 0) from offers where campaign = ? and run_id = ?",
@@ -145,9 +132,7 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
         decision.factor,
         not decision.make_offers,
         decision.message,
-        available,
-        offered,
-        held_back,
+        after,
         pending,
         decisions,
     )
@@ -156,26 +141,20 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
         offered_in_run=str(summary.offered_in_run),
         prorate_factor=str(decision.factor) if decision.factor is not None else None,
         halted=summary.halted,
-        available=str(available),
-        offered=str(offered),
-        held_back=str(held_back),
+        available=str(after.available),
+        offered=str(after.offered),
+        held_back=str(after.held_back),
         pending_reviews=pending,
         decisions=decisions,
     )
     return summary
 
 
-def _owner_only(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)
-    return folder
-
-
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def write_outputs(run: Run) -> list[Path]:
     """Instruction CSVs for every run that lacks its file, and the review queue (CSV + XLSX)."""
     written = []
-    folder = _owner_only(run.paths.out(run.campaign, "instructions"))
+    folder = owner_only(run.paths.out(run.campaign, "instructions"))
     runs = run.con.execute(
         "select distinct run_id, instructed_on from payment_instructions where campaign = ?",
         [run.campaign],
@@ -193,7 +172,7 @@ def write_outputs(run: Run) -> list[Path]:
     queue = run.con.sql(
         db.sql_text("compensate/review_queue"), params={"campaign": run.campaign}
     ).pl()
-    review = _owner_only(run.paths.out(run.campaign, "review"))
+    review = owner_only(run.paths.out(run.campaign, "review"))
     with atomic_path(review / "queue.csv", mode=0o600) as tmp:
         queue.write_csv(tmp)
     with atomic_path(review / "queue.xlsx", mode=0o600) as tmp:
@@ -216,22 +195,15 @@ def compensate(campaign: str, as_of: date | None = None) -> CompensationSummary:
 
 def add_top_up(paths: Paths, campaign: str, amount: Decimal, note: str, on: date) -> int:
     """Record a reserve top-up in the ledger; returns its entry number."""
-    from flows.lock import exclusive
-    from flows.runs import open_database
-
-    with exclusive(paths.home, "reserve add", campaign):
-        con = open_database(paths)
-        try:
-            entry = db.scalar(
-                con,
-                "select coalesce(max(entry_no), 0) + 1 from reserve_ledger where campaign = ?",
-                [campaign],
-            )
-            db.execute(
-                con,
-                "insert into reserve_ledger values (?, ?, ?, ?, ?)",
-                [campaign, entry, amount, note, on],
-            )
-            return int(entry)
-        finally:
-            con.close()
+    with database(paths, "reserve add", campaign) as con:
+        entry = db.scalar(
+            con,
+            "select coalesce(max(entry_no), 0) + 1 from reserve_ledger where campaign = ?",
+            [campaign],
+        )
+        db.execute(
+            con,
+            "insert into reserve_ledger values (?, ?, ?, ?, ?)",
+            [campaign, entry, amount, note, on],
+        )
+        return int(entry)

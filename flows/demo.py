@@ -129,15 +129,9 @@ def _customer_with_many_units(
     return rows
 
 
-def _jd_headers(paths_config: Path) -> dict[str, str]:
-    config = load_campaign(paths_config)
-    source = next(s for s in config.sources if s.name == "jd_online")
-    return {canonical: header for header, canonical in source.columns.items()}
-
-
-def _suning_headers(paths_config: Path) -> dict[str, str]:
-    config = load_campaign(paths_config)
-    source = next(s for s in config.sources if s.name == "suning_stores")
+def _headers(config_file: Path, source_name: str) -> dict[str, str]:
+    """canonical column → the retailer's header, from the campaign's source mapping."""
+    source = next(s for s in load_campaign(config_file).sources if s.name == source_name)
     return {canonical: header for header, canonical in source.columns.items()}
 
 
@@ -201,7 +195,7 @@ def write_demo(paths: Paths) -> list[Path]:
     inbox = paths.inbox(DEMO_CAMPAIGN, "lists")
     inbox.mkdir(parents=True, exist_ok=True)
 
-    jd_map = _jd_headers(config_file)
+    jd_map = _headers(config_file, "jd_online")
     jd_cols = list(jd_map)
     _write_csv(
         inbox / "jd_2026-10-01.csv",
@@ -210,7 +204,7 @@ def write_demo(paths: Paths) -> list[Path]:
         "gb18030",
     )
 
-    _write_xlsx(inbox / "suning_2026-10-08.xlsx", _suning_headers(config_file), suning)
+    _write_xlsx(inbox / "suning_2026-10-08.xlsx", _headers(config_file, "suning_stores"), suning)
 
     vip_lines = []
     for row in claim_rows(rng, people, 3, 30101):  # clean VIP claims a reviewer decides on

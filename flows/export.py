@@ -6,19 +6,14 @@ from pathlib import Path
 
 from flows import db
 from flows.io import atomic_path
-from flows.lock import exclusive
-from flows.runs import open_database
+from flows.runs import database
 from flows.settings import Paths
 
 
 def export_claims(paths: Paths, campaign: str, out: Path) -> int:
     """Write one CSV row per input row of the campaign; returns the number of rows."""
-    with exclusive(paths.home, "export", campaign):
-        con = open_database(paths)
-        try:
-            frame = con.sql(db.sql_text("export/claims_export"), params={"campaign": campaign}).pl()
-        finally:
-            con.close()
+    with database(paths, "export", campaign) as con:
+        frame = con.sql(db.sql_text("export/claims_export"), params={"campaign": campaign}).pl()
     with atomic_path(out) as tmp:
         frame.write_csv(tmp)
     return frame.height

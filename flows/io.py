@@ -48,6 +48,14 @@ def atomic_path(target: Path, mode: int = 0o644) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+def owner_only(folder: Path) -> Path:
+    """Create the folder (and parents) if needed, readable by its owner only: it holds
+    personal data."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
 def write_text_atomic(target: Path, text: str) -> None:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -7,10 +7,10 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from flows.io import owner_only
 from flows.pdf import write_batch_pdf
 from flows.render import render
 
@@ -90,8 +90,7 @@ def write_batch(batch: Batch) -> list[dict[str, Any]]:
     The batch is the atomic unit: its files are written into a hidden staging folder (or
     temporary PDF) that is renamed into place at the end, so a batch appears whole or not at all.
     """
-    channel_dir = batch.folder / batch.channel
-    channel_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    channel_dir = owner_only(batch.folder / batch.channel)
     name = f"batch-{batch.number:05d}"
     final = channel_dir / (f"{name}.pdf" if batch.channel == "post" else name)
     staging = channel_dir / f".{final.name}.tmp"
@@ -141,7 +140,3 @@ def write_batch(batch: Batch) -> list[dict[str, Any]]:
             entry.update(path=str(final), sha256=sha256, pages=f"{first}-{last}")
     os.replace(staging, final)
     return rows
-
-
-def letter_total(rows: list[dict[str, Any]]) -> Decimal:
-    return sum((Decimal(r["total"]) for r in rows if r["kind"] == "offer"), Decimal(0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -18,7 +19,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import db
 from flows.approvals import verify
-from flows.io import atomic_path
+from flows.config import CampaignConfig
+from flows.io import atomic_path, owner_only
 from flows.letter_batches import Batch, write_batch
 from flows.runs import Run, flow_run
 from flows.settings import templates_dir
@@ -50,13 +52,10 @@ class LettersSummary:
 
 def template_set_sha256(shas: dict[str, str], language: str) -> str:
     """One sha256 for all templates a language's letters use (its own and the shared ones)."""
-    import hashlib
-
-    used = (f"letters/{language}/",)
     joined = "\n".join(
         f"{k} {v}"
         for k, v in sorted(shas.items())
-        if k.startswith(used) or k.count("/") == 1  # shared partials sit in letters/
+        if k.startswith(f"letters/{language}/") or k.count("/") == 1  # shared: in letters/
     )
     return hashlib.sha256(joined.encode()).hexdigest()
 
@@ -97,30 +96,35 @@ def letters_due(run: Run) -> list[dict[str, Any]]:
     return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
 
 
-def _batches(run: Run, due: list[dict[str, Any]], shas: dict[str, str]) -> list[Batch]:
-    c = run.config
-    campaign = {
-        "texts": {
-            lang: c.local_text(lang).model_dump() | {"title": c.local_text(lang).title}
-            for lang in c.campaign.languages
-        },
-        "hotline": c.campaign.hotline,
-        "claim_deadline": c.campaign.claim_deadline,
-        "currency": c.campaign.currency,
-    }
-    template = Batch(
+def batch_template(
+    config: CampaignConfig, folder: Path, letter_date: date, shas: dict[str, str]
+) -> Batch:
+    """What every batch of one run shares: campaign texts, locales, templates, dates."""
+    c = config
+    return Batch(
         number=0,
         channel="",
-        folder=run.paths.out(run.campaign, "letters") / run.run_id,
+        folder=folder,
         templates_dir=templates_dir(),
-        letter_date=run.as_of,
-        campaign=campaign,
+        letter_date=letter_date,
+        campaign={
+            "texts": {lang: c.local_text(lang).model_dump() for lang in c.campaign.languages},
+            "hotline": c.campaign.hotline,
+            "claim_deadline": c.campaign.claim_deadline,
+            "currency": c.campaign.currency,
+        },
         locales={lang: c.babel_locale(lang) for lang in c.campaign.languages},
         template_sha256={lang: template_set_sha256(shas, lang) for lang in c.campaign.languages},
         payment_days=c.letters.payment_within_days,
         reply_within_days=c.review.reply_within_days,
         evidence_to=c.letters.evidence_to,
     )
+
+
+def _batches(run: Run, due: list[dict[str, Any]], shas: dict[str, str]) -> list[Batch]:
+    c = run.config
+    folder = run.paths.out(run.campaign, "letters") / run.run_id
+    template = batch_template(c, folder, run.as_of, shas)
     batches: list[Batch] = []
     for channel in ("email", "post", "sms"):
         rows = [r for r in due if r["channel"] == channel]
@@ -145,10 +149,8 @@ def render_letters(
     batches = _batches(run, due, shas)
     if not batches:
         return []
-    letters_root = run.paths.out(run.campaign, "letters")
-    for folder in (letters_root, letters_root / run.run_id):  # letters are personal data
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder.chmod(0o700)
+    owner_only(run.paths.out(run.campaign, "letters"))
+    owner_only(run.paths.out(run.campaign, "letters") / run.run_id)
     workers = min(len(batches), os.cpu_count() or 1)
     if workers == 1:
         results = [write_batch(b) for b in batches]

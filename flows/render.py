@@ -62,19 +62,24 @@ def render(
     return html.render(context), text.render(context)
 
 
+def _columns(char: str) -> int:
+    """Display columns of a character: two for wide and full-width (CJK) ones."""
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
 def wrap(text: str, columns: int) -> list[str]:
     """Lines of at most `columns` display columns (CJK characters count two)."""
     lines: list[str] = []
     for paragraph in text.splitlines():
         line, width = "", 0
         for char in paragraph:
-            w = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+            w = _columns(char)
             if width + w > columns:
                 cut = line.rfind(" ") if " " in line and w == 1 and char != " " else -1
                 if cut > columns // 2:
                     lines.append(line[:cut])
                     line = line[cut + 1 :]
-                    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+                    width = sum(map(_columns, line))
                 else:
                     lines.append(line)
                     line, width = "", 0

@@ -57,6 +57,17 @@ def open_database(paths: Paths) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
+def database(paths: Paths, purpose: str, campaign: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database for a short command (export, status, top-up), once no run holds it."""
+    with exclusive(paths.home, purpose, campaign):
+        con = open_database(paths)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+@contextmanager
 def flow_run(flow: str, campaign: str, as_of: date | None) -> Iterator[Run]:
     """A flow's run: as_of defaults to today (the only clock read), config checked first."""
     from prefect.runtime import flow_run as prefect_run

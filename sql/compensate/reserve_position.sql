@@ -1,4 +1,4 @@
--- one row for the campaign: top-ups, binding offers and holdbacks of pending reviews
+-- one row for the campaign: top-ups, binding offers, holdbacks and count of pending reviews
 with final as (
     select
         (select coalesce(sum(amount), 0) from reserve_ledger where campaign = $campaign)
@@ -11,7 +11,6 @@ with final as (
             join entitlements as e using (claim_id)
             where c.campaign = $campaign and c.status = 'review'
         )::decimal(18, 2) as held_back,
-        (select count(*) from offers where campaign = $campaign) as offers,
         (select count(*) from claims where campaign = $campaign and status = 'review')
             as pending_reviews,
 )

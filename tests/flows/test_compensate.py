@@ -88,8 +88,8 @@ def test_prorate_scales_goodwill_and_bonus_never_expenses(workspace: Workspace):
         "A": ("83.33", "16.66", "100.00", "199.99", "0.555555"),
         "B": ("83.33", "16.66", "0.00", "99.99", "0.555555"),
     }
-    assert summary.offered <= summary.available
-    assert summary.offered_in_run == Decimal("299.98") == summary.offered
+    assert summary.position.offered <= summary.position.available
+    assert summary.offered_in_run == Decimal("299.98") == summary.position.offered
     assert workspace.query(
         "select prorate_factor::varchar from runs where flow = 'compensate'"
     ) == [("0.555555",)]
@@ -120,8 +120,8 @@ def test_top_up_makes_room_for_a_halted_run(workspace: Workspace):
         workspace.compensate()
     assert add_top_up(workspace.paths, CAMPAIGN, Decimal("80.00"), "board approval", AS_OF) == 1
     summary = workspace.compensate()
-    assert summary.offers_made == 1 and summary.available == Decimal("180.00")
-    assert summary.headroom == Decimal("0.00")
+    assert summary.offers_made == 1 and summary.position.available == Decimal("180.00")
+    assert summary.position.headroom == Decimal("0.00")
 
 
 def test_rerun_makes_no_second_offer_or_instruction(workspace: Workspace):
@@ -221,7 +221,7 @@ def test_review_decisions(workspace: Workspace):
     assert statuses == {"A": "offered", "B": "offered", "C": "rejected", "D": "review"}
     got = offers(workspace)
     assert got["A"][3] == "180.00" and got["B"][3] == "88.00"
-    assert second.held_back == Decimal("180.00")  # D still pending
+    assert second.position.held_back == Decimal("180.00")  # D still pending
     decide(workspace, [[ids["A"], "reject", "", "Chen", "again, in a later file"]], "e.csv")
     assert workspace.compensate().decisions == {"already_decided": 1}
 

@@ -92,7 +92,10 @@ def test_compensate_keeps_money_invariants(first, second, reserve, policy):
             compute_entitlements.fn(run)
             summary = make_offers.fn(run, {})
             if not summary.halted:
-                assert summary.offered + summary.held_back <= summary.available
+                assert (
+                    summary.position.offered + summary.position.held_back
+                    <= summary.position.available
+                )
             else:
                 assert (
                     db.scalar(con, "select count(*) from offers where run_id = ?", [run.run_id])

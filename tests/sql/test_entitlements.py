@@ -250,6 +250,6 @@ def test_money_position_counts_offers_and_holdbacks(outcome):
     from decimal import Decimal
 
     offered = sum(Decimal(r["total"]) for r in exported.values() if r["status"] == "offered")
-    assert summary.offered == offered
-    assert summary.held_back == sum(Decimal(v) for v in holdbacks.values())
+    assert summary.position.offered == offered
+    assert summary.position.held_back == sum(Decimal(v) for v in holdbacks.values())
     assert summary.pending_reviews == 6 and summary.prorate_factor is None
