@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from flows.io import owner_only
-from flows.pdf import write_batch_pdf
 from flows.render import render
 
 
@@ -33,9 +32,8 @@ class Batch:
     letters: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _write(path: Path, data: bytes) -> str:
-    path.write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
+def _owner_only_file(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
 
 
 def context(batch: Batch, row: dict[str, Any]) -> dict[str, Any]:
@@ -84,21 +82,37 @@ def context(batch: Batch, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_batch(batch: Batch) -> list[dict[str, Any]]:
-    """Render every letter of the batch and write it; returns one manifest row per letter.
+def _message(batch: Batch, row: dict[str, Any], html: str, text: str) -> str:
+    """One line of an email/sms batch: what a sending service needs to send the letter."""
+    message = {
+        "letter_id": row["letter_id"],
+        "claim_id": row["claim_id"],
+        "kind": row["kind"],
+        "language": row["language"],
+        "to": row["contact"],
+        "subject": f"{batch.campaign['texts'][row['language']]['title']} — {row['claim_id']}",
+        "text": text,
+    }
+    if batch.channel == "email":
+        message["html"] = html
+    return json.dumps(message, ensure_ascii=False)
 
-    The batch is the atomic unit: its files are written into a hidden staging folder (or
-    temporary PDF) that is renamed into place at the end, so a batch appears whole or not at all.
+
+def write_batch(batch: Batch) -> list[dict[str, Any]]:
+    """Render every letter of the batch into one file; returns one manifest row per letter.
+
+    Post letters go into one PDF (`batch-NNNNN.pdf`, page ranges in the manifest); email and
+    sms letters into one JSON Lines file (`batch-NNNNN.jsonl`, one message per line: HTML and
+    plain text for email, text for sms; its line number in the manifest). The file is written
+    under a hidden temporary name and renamed into place, so a batch appears whole or not at all.
     """
     channel_dir = owner_only(batch.folder / batch.channel)
-    name = f"batch-{batch.number:05d}"
-    final = channel_dir / (f"{name}.pdf" if batch.channel == "post" else name)
+    final = (
+        channel_dir / f"batch-{batch.number:05d}.{'pdf' if batch.channel == 'post' else 'jsonl'}"
+    )
     staging = channel_dir / f".{final.name}.tmp"
-    if staging.is_dir():
-        shutil.rmtree(staging)  # left by a crashed attempt
-    if batch.channel != "post":
-        staging.mkdir(mode=0o700)
-    rows, post = [], []
+    staging.unlink(missing_ok=True)  # left by a crashed attempt
+    rows, post, lines = [], [], []
     for row in batch.letters:
         language = row["language"]
         html, text = render(
@@ -108,35 +122,48 @@ def write_batch(batch: Batch) -> list[dict[str, Any]]:
             language,
             row["kind"],
             context(batch, row),
+            html=batch.channel == "email",
         )
-        entry = {
-            "letter_id": row["letter_id"],
-            "claim_id": row["claim_id"],
-            "kind": row["kind"],
-            "offer_version": row["offer_version"],
-            "language": language,
-            "channel": batch.channel,
-            "template_sha256": batch.template_sha256[language],
-            "total": row["total"],
-            "text_path": None,
-            "pages": None,
-        }
-        if batch.channel == "email":
-            entry["sha256"] = _write(staging / f"{row['letter_id']}.html", html.encode())
-            _write(staging / f"{row['letter_id']}.txt", text.encode())
-            entry["path"] = str(final / f"{row['letter_id']}.html")
-            entry["text_path"] = str(final / f"{row['letter_id']}.txt")
-        elif batch.channel == "sms":
-            entry["sha256"] = _write(staging / f"{row['letter_id']}.txt", text.encode())
-            entry["path"] = str(final / f"{row['letter_id']}.txt")
-        else:
+        if batch.channel == "post":
             post.append((row["letter_id"], text))
-        rows.append(entry)
+        else:
+            lines.append(_message(batch, row, html, text))
+        rows.append(
+            {
+                "letter_id": row["letter_id"],
+                "claim_id": row["claim_id"],
+                "kind": row["kind"],
+                "offer_version": row["offer_version"],
+                "language": language,
+                "channel": batch.channel,
+                "path": str(final),
+                "line": None if batch.channel == "post" else len(lines),
+                "pages": None,
+                "template_sha256": batch.template_sha256[language],
+                "total": row["total"],
+            }
+        )
     if post:
-        pages = {lid: (a, b) for lid, a, b in write_batch_pdf(staging, post, batch.letter_date)}
-        sha256 = hashlib.sha256(staging.read_bytes()).hexdigest()
+        from flows.pdf import write_batch_pdf  # fpdf2 is loaded only by workers writing post
+
+        pages = {lid: f"{a}-{b}" for lid, a, b in write_batch_pdf(staging, post, batch.letter_date)}
         for entry in rows:
-            first, last = pages[entry["letter_id"]]
-            entry.update(path=str(final), sha256=sha256, pages=f"{first}-{last}")
+            entry["pages"] = pages[entry["letter_id"]]
+    else:
+        with open(staging, "x", encoding="utf-8", opener=_owner_only_file) as out:
+            out.write("\n".join(lines) + "\n")
+    sha256 = hashlib.sha256(staging.read_bytes()).hexdigest()
+    for entry in rows:
+        entry["sha256"] = sha256
     os.replace(staging, final)
     return rows
+
+
+def read_message(path: Path | str, line: int) -> dict[str, Any]:
+    """The message at `line` (1-based) of an email/sms batch file, as the manifest names it."""
+    with open(path, encoding="utf-8") as batch:
+        for number, text in enumerate(batch, 1):
+            if number == line:
+                message: dict[str, Any] = json.loads(text)
+                return message
+    raise LookupError(f"{path}: no line {line}")

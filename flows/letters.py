@@ -33,7 +33,7 @@ MANIFEST_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "language": pl.String,
     "channel": pl.String,
     "path": pl.String,
-    "text_path": pl.String,
+    "line": pl.Int32,
     "pages": pl.String,
     "sha256": pl.String,
     "template_sha256": pl.String,
@@ -151,11 +151,19 @@ def render_letters(
         return []
     owner_only(run.paths.out(run.campaign, "letters"))
     owner_only(run.paths.out(run.campaign, "letters") / run.run_id)
+    return write_batches(batches)
+
+
+def write_batches(batches: list[Batch]) -> list[dict[str, Any]]:
+    """Write the batches across one worker process per core; manifest rows in batch order.
+
+    Workers are spawned (no fork of Prefect's threads) and import only the batch writer.
+    """
     workers = min(len(batches), os.cpu_count() or 1)
     if workers == 1:
         results = [write_batch(b) for b in batches]
     else:
-        spawn = multiprocessing.get_context("spawn")  # no fork of Prefect's threads
+        spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
             results = list(pool.map(write_batch, batches))
     return [row for rows in results for row in rows]

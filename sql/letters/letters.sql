@@ -11,7 +11,7 @@ with final as (
         m.channel,
         $run_id as run_id,
         m.path,
-        m.text_path,
+        m.line,
         m.pages,
         m.sha256,
         m.template_sha256,

@@ -38,6 +38,7 @@ final as (
         c.letter_channel as channel,
         c.customer_name,
         case when c.letter_channel = 'post' then c.postal_address end as postal_address,
+        case c.letter_channel when 'email' then c.email when 'sms' then c.phone end as contact,
         c.sku,
         c.serial_no,
         c.lot_code,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from flows.approvals import TemplateNotApproved
+from flows.letter_batches import read_message
 from flows.pdf import write_batch_pdf
 from flows.render import render, sample_context
 from flows.settings import TEMPLATES_DIR
@@ -73,6 +75,15 @@ def written(tmp_path_factory: pytest.TempPathFactory):
         yield space, first, second, manifest, ids, files_after_first, files_after_second
 
 
+def messages(root: Path) -> list[str]:
+    """Letter ids of every email/sms message on disk under root."""
+    return sorted(
+        json.loads(line)["letter_id"]
+        for batch in root.rglob("*.jsonl")
+        for line in batch.read_text(encoding="utf-8").splitlines()
+    )
+
+
 def letter(written, rid: str, kind: str = "offer") -> dict[str, str]:
     _, _, _, manifest, ids, _, _ = written
     return manifest[f"{ids[rid]}:{kind}"]
@@ -103,8 +114,13 @@ def test_manifest_sha256_matches_files(written):
     _, _, _, manifest, _, _, _ = written
     for entry in manifest.values():
         assert hashlib.sha256(Path(entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
-    email = letter(written, "email")
-    assert Path(email["path"]).suffix == ".html" and Path(email["text_path"]).exists()
+    email, sms = letter(written, "email"), letter(written, "sms")
+    assert Path(email["path"]).name == "batch-00001.jsonl"
+    message = read_message(email["path"], int(email["line"]))
+    assert message["letter_id"] == email["letter_id"] and message["to"] == "l1@example.cn"
+    assert "<html" in message["html"] and "\nDear Li Wei,\n" in message["text"]
+    text_only = read_message(sms["path"], int(sms["line"]))
+    assert text_only["to"] == "13800000003" and "html" not in text_only
 
 
 def test_offer_totals_in_manifest_equal_offers_in_database(written):
@@ -114,9 +130,10 @@ def test_offer_totals_in_manifest_equal_offers_in_database(written):
 
 
 def test_injection_names_appear_literally(written):
-    html = Path(letter(written, "script")["path"]).read_text(encoding="utf-8")
+    script, jinja = letter(written, "script"), letter(written, "jinja")
+    html = read_message(script["path"], int(script["line"]))["html"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
-    text = Path(letter(written, "jinja")["text_path"]).read_text(encoding="utf-8")
+    text = read_message(jinja["path"], int(jinja["line"]))["text"]
     assert "Dear {{ 7*7 }}," in text
 
 
@@ -210,10 +227,10 @@ def test_rerun_after_a_crash_before_recording_leaves_each_letter_once(workspace,
     with pytest.raises(OSError):
         letters(CAMPAIGN, AS_OF)
     root = workspace.paths.out(CAMPAIGN, "letters")
-    assert len(list(root.rglob("*.html"))) == 2  # written, never recorded
+    assert len(messages(root)) == 2  # written, never recorded
     monkeypatch.setattr(db, "run", real_run)
     summary = letters(CAMPAIGN, AS_OF)
     assert sum(summary.counts.values()) == 2
-    on_disk = sorted(p.name for p in root.rglob("*.html"))
+    on_disk = messages(root)
     assert on_disk == sorted(set(on_disk)) and len(on_disk) == 2
     assert [p.name for p in root.iterdir()] == [summary.run_id]
