@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Debian packages the project needs at run time; installed only when missing.
 DEB_PACKAGES := fonts-wqy-microhei
+# ...and for the tests: a real browser to render the finance report in
+TEST_DEB_PACKAGES := chromium
 
 .PHONY: demo test lint bench sysdeps clean
 
@@ -26,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: sysdeps lint
+	@sh scripts/sysdeps.sh $(TEST_DEB_PACKAGES)
 	$(BIN)/pytest
 
 bench: sysdeps $(STAMP)

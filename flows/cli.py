@@ -99,7 +99,13 @@ def _print_intake(summary: Any) -> None:
     console.print(states)
 
 
-EXPECTED_FAILURES = ("BudgetHalt", "TemplateNotApproved", "FontMissing", "RunInProgress")
+EXPECTED_FAILURES = (
+    "BudgetHalt",
+    "TemplateNotApproved",
+    "FontMissing",
+    "RunInProgress",
+    "ReconciliationAlert",
+)
 
 
 class _NoTracebackForExpectedFailures(logging.Filter):
@@ -194,6 +200,41 @@ def _print_letters(summary: Any) -> None:
 def run_letters(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
     """Write offer, acknowledgement and rejection letters not yet sent (approved templates only)."""
     _print_letters(_run_flow("letters", campaign, as_of))
+
+
+def _print_reconciliation(summary: Any, currency: str) -> None:
+    files = ", ".join(f"{f.file_name} {f.status}" for f in summary.files) or "no new payout files"
+    console.print(f"reconcile run {summary.run_id}: {files}")
+    classes = Table(title="Instructions and payouts per class", title_justify="left")
+    for column in ("item", "class", "count", "instructed", "paid"):
+        classes.add_column(column, justify="left" if column in ("item", "class") else "right")
+    for item, cls, count, instructed, paid in summary.classes:
+        classes.add_row(item, cls, f"{count:,}", f"{instructed:,.2f}", f"{paid:,.2f}")
+    console.print(classes)
+    from flows.reports import summary_rows
+
+    money = Table(title=f"Reserve position ({currency})", title_justify="left")
+    money.add_column("")
+    money.add_column("amount", justify="right")
+    for row in summary_rows(summary):
+        if row["amount"] is not None:
+            money.add_row(row["metric"], f"{row['amount']:,.2f}")
+    money.add_row("utilisation", f"{summary.position.utilisation:.1%}")
+    console.print(money)
+    if summary.reissued:
+        console.print(f"failed payments reissued: {summary.reissued:,}")
+    for alert in summary.alerts:
+        console.print(f"[bold]{alert.severity}[/bold]: {alert.message}")
+    console.print(f"finance reports: {summary.reports}")
+
+
+@run_app.command("reconcile")
+def run_reconcile(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
+    """Load new payout files, match them to instructions, reissue failures, write the reports."""
+    from flows.runs import load_config
+
+    currency = load_config(Paths.from_env(), campaign).campaign.currency
+    _print_reconciliation(_run_flow("reconcile", campaign, as_of), currency)
 
 
 @templates_app.command("approve")
@@ -302,12 +343,20 @@ def demo(
     _print_intake(_run_flow("intake", DEMO_CAMPAIGN, DEMO_AS_OF))
     _print_compensation(_run_flow("compensate", DEMO_CAMPAIGN, DEMO_AS_OF), "CNY")
     _print_letters(_run_flow("letters", DEMO_CAMPAIGN, DEMO_AS_OF))
+    from flows.demo_payouts import DEMO_ROUNDS, write_demo_payouts
+
+    for round_no, day in enumerate(DEMO_ROUNDS, 1):
+        written = write_demo_payouts(paths, round_no)
+        console.print(f"payout files of {day}: {', '.join(p.name for p in written)}")
+        reconciliation = _run_flow("reconcile", DEMO_CAMPAIGN, day)
+    _print_reconciliation(reconciliation, "CNY")
     console.print(f"database:          {paths.database}")
     console.print(f"archived inputs:   {paths.archive}")
     console.print(f"rejected files:    {paths.inbox(DEMO_CAMPAIGN, 'lists') / 'rejected'}")
     console.print(f"review queue:      {paths.out(DEMO_CAMPAIGN, 'review') / 'queue.xlsx'}")
     console.print(f"payment instr.:    {paths.out(DEMO_CAMPAIGN, 'instructions')}")
     console.print(f"letters:           {paths.out(DEMO_CAMPAIGN, 'letters')}")
+    console.print(f"finance report:    {reconciliation.reports / 'reconciliation.html'}")
     console.print(
         f"export the claims: recall export claims --campaign {DEMO_CAMPAIGN} --out claims.csv"
     )

@@ -150,9 +150,8 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
     return summary
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def write_outputs(run: Run) -> list[Path]:
-    """Instruction CSVs for every run that lacks its file, and the review queue (CSV + XLSX)."""
+def write_instruction_files(run: Run) -> list[Path]:
+    """`out/<c>/instructions/<instructed_on>-<run>.csv` for every run whose file is missing."""
     written = []
     folder = owner_only(run.paths.out(run.campaign, "instructions"))
     runs = run.con.execute(
@@ -169,6 +168,13 @@ def write_outputs(run: Run) -> list[Path]:
             with atomic_path(target, mode=0o600) as tmp:
                 rows.write_csv(tmp)
             written.append(target)
+    return written
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def write_outputs(run: Run) -> list[Path]:
+    """Instruction CSVs for every run that lacks its file, and the review queue (CSV + XLSX)."""
+    written = write_instruction_files(run)
     queue = run.con.sql(
         db.sql_text("compensate/review_queue"), params={"campaign": run.campaign}
     ).pl()

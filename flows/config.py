@@ -7,7 +7,7 @@ import tomllib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
@@ -47,6 +47,18 @@ CANONICAL_COLUMNS = (
     "expense_type",
     "expense_evidence",
     "flags",
+)
+
+
+PAYOUT_STATUSES = ("paid", "failed", "returned", "reversed")
+PAYOUT_COLUMNS = (
+    "payment_ref",
+    "provider_txn_id",
+    "amount",
+    "currency",
+    "status",
+    "value_date",
+    "return_reason",
 )
 
 
@@ -192,17 +204,24 @@ class Budget(Strict):
     policy: Literal["halt", "prorate"]
 
 
-class Payments(Strict):
-    max_reissues: int = Field(ge=0)
+class InboxFile(Strict):
+    """Files of one origin in the inbox: a glob pattern, how to read them, their column names."""
 
+    TARGETS: ClassVar[tuple[str, ...]] = ()  # the columns a file's columns may map to
 
-class Source(Strict):
     name: str
     pattern: str
     encoding: str = "utf-8"
-    channel: str = "unknown"
     sheet: str | None = None
     columns: dict[str, str] = {}
+
+    @field_validator("columns")
+    @classmethod
+    def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value.values()) - set(cls.TARGETS))
+        if unknown:
+            raise ValueError(f"maps to unknown columns: {', '.join(unknown)}")
+        return value
 
     @field_validator("encoding")
     @classmethod
@@ -213,13 +232,38 @@ class Source(Strict):
             raise ValueError(f"unknown encoding {value!r}") from exc
         return value
 
-    @field_validator("columns")
+
+class Source(InboxFile):
+    """A retailer's customer list: columns map to the canonical claim columns."""
+
+    TARGETS = CANONICAL_COLUMNS
+    channel: str = "unknown"
+
+
+class Provider(InboxFile):
+    """A payment provider's payout file: its column names and status words mapped to ours."""
+
+    TARGETS = PAYOUT_COLUMNS
+    statuses: dict[str, str] = {}  # provider status → paid | failed | returned | reversed
+
+    @field_validator("statuses")
     @classmethod
-    def _canonical_targets(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value.values()) - set(CANONICAL_COLUMNS))
+    def _known_statuses(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value.values()) - set(PAYOUT_STATUSES))
         if unknown:
-            raise ValueError(f"maps to unknown columns: {', '.join(unknown)}")
+            raise ValueError(f"maps to unknown statuses: {', '.join(unknown)}")
         return value
+
+
+class Payments(Strict):
+    max_reissues: int = Field(ge=0)
+    providers: list[Provider] = []
+
+    def provider_for(self, file_name: str) -> Provider | None:
+        """The first provider whose glob pattern matches the file name."""
+        from fnmatch import fnmatchcase
+
+        return next((p for p in self.providers if fnmatchcase(file_name, p.pattern)), None)
 
 
 class LocalText(Strict):

@@ -2,10 +2,68 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
 from flows import db
+from flows.io import FileRejected, archive, reject, sha256_file
 from flows.runs import Run
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What became of one inbox file; holds no personal data."""
+
+    file_name: str
+    sha256: str
+    status: str  # loaded | skipped | rejected
+    rows: int = 0
+    quarantined: int = 0
+    message: str = ""
+
+
+def stamped(frame: pl.DataFrame, path: Path, sha256: str, seq: int) -> pl.DataFrame:
+    """The rows of one inbox file, marked with the file they came from."""
+    return frame.with_columns(
+        pl.lit(sha256).alias("file_sha256"),
+        pl.lit(path.name).alias("source_file"),
+        pl.lit(path.suffix.lower().lstrip(".")).alias("source_format"),
+        pl.lit(seq, dtype=pl.Int64).alias("ingest_seq"),
+    )
+
+
+def ingest(
+    run: Run,
+    kind: str,
+    path: Path,
+    read: Callable[[Path, Path], pl.DataFrame],
+    load: Callable[[pl.DataFrame, str, int], int],
+) -> FileOutcome:
+    """One inbox file, content-addressed: skipped when its sha256 was loaded before, else
+    archived, read (`read(path, workdir)`; FileRejected moves the file to rejected/ with its
+    reason) and loaded in one transaction with its input_files record
+    (`load(frame, sha256, ingest_seq)` returns how many rows it quarantined)."""
+    sha256 = sha256_file(path)
+    if already_loaded(run, kind, sha256):
+        return FileOutcome(path.name, sha256, "skipped", message="already loaded")
+    archived = archive(path, run.paths.archive, sha256)
+    seq = next_ingest_seq(run)
+    try:
+        with tempfile.TemporaryDirectory(dir=run.paths.home) as workdir:
+            frame = read(path, Path(workdir))
+    except FileRejected as exc:
+        message = f"{path.name}: {exc}"
+        record_input(run, kind, path, sha256, archived, seq, "rejected", error=str(exc))
+        reject(path, message)
+        return FileOutcome(path.name, sha256, "rejected", message=message)
+    with db.transaction(run.con):
+        quarantined = load(frame, sha256, seq)
+        record_input(run, kind, path, sha256, archived, seq, "loaded", frame.height)
+    return FileOutcome(path.name, sha256, "loaded", frame.height, quarantined)
 
 
 def waiting_files(run: Run, kind: str) -> list[Path]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -14,23 +13,11 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import db
 from flows.config import CANONICAL_COLUMNS, CampaignConfig
-from flows.inbox import already_loaded, next_ingest_seq, record_input, waiting_files
-from flows.io import FIELDS_OK, LINE_NO, FileRejected, archive, read_table, reject, sha256_file
+from flows.inbox import FileOutcome, ingest, stamped, waiting_files
+from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
 from flows.runs import Run, flow_run
 
 CONTACT_COLUMNS = ("email", "phone", "postal_address")
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    """What became of one inbox file; holds no personal data."""
-
-    file_name: str
-    sha256: str
-    status: str  # loaded | skipped | rejected
-    rows: int = 0
-    quarantined: int = 0
-    message: str = ""
 
 
 def required_columns(config: CampaignConfig) -> list[str]:
@@ -84,36 +71,17 @@ def canonical_frame(frame: pl.DataFrame, config: CampaignConfig, file_name: str)
 )
 def ingest_file(run: Run, path: Path) -> FileOutcome:
     """Archive one file by sha256 and load its rows as claims or quarantine, in one transaction."""
-    sha256 = sha256_file(path)
-    if already_loaded(run, "lists", sha256):
-        return FileOutcome(path.name, sha256, "skipped", message="already ingested")
-    archived = archive(path, run.paths.archive, sha256)
-    seq = next_ingest_seq(run)
     source = run.config.source_for(path.name)
-    try:
-        with tempfile.TemporaryDirectory(dir=run.paths.home) as workdir:
-            frame = read_table(
-                path,
-                source.encoding if source else "utf-8",
-                source.sheet if source else None,
-                Path(workdir),
-            )
-        stage = canonical_frame(frame, run.config, path.name)
-    except FileRejected as exc:
-        message = f"{path.name}: {exc}"
-        record_input(run, "lists", path, sha256, archived, seq, "rejected", error=str(exc))
-        reject(path, message)
-        return FileOutcome(path.name, sha256, "rejected", message=message)
-    stage_rows = stage.with_columns(
-        pl.lit(sha256).alias("file_sha256"),
-        pl.lit(path.name).alias("source_file"),
-        pl.lit(path.suffix.lower().lstrip(".")).alias("source_format"),
-        pl.lit(seq, dtype=pl.Int64).alias("ingest_seq"),
-    )
-    config = run.config
-    con = run.con
-    con.register("stage_rows", stage_rows)
-    with db.transaction(con):
+
+    def read(path: Path, workdir: Path) -> pl.DataFrame:
+        encoding, sheet = (source.encoding, source.sheet) if source else ("utf-8", None)
+        frame = read_table(path, encoding, sheet, workdir)
+        return canonical_frame(frame, run.config, path.name)
+
+    def load(stage: pl.DataFrame, sha256: str, seq: int) -> int:
+        stage_rows = stamped(stage, path, sha256, seq)
+        config, con = run.config, run.con
+        con.register("stage_rows", stage_rows)
         db.run(
             con,
             "intake/parsed_rows",
@@ -125,12 +93,12 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
         )
         db.run(con, "intake/quarantine", campaign=run.campaign, run_id=run.run_id)
         db.run(con, "intake/claims", campaign=run.campaign, run_id=run.run_id)
-        quarantined = db.scalar(
-            con, "select count(*) from parsed_rows where quarantine_reasons <> ''"
+        con.unregister("stage_rows")
+        return int(
+            db.scalar(con, "select count(*) from parsed_rows where quarantine_reasons <> ''")
         )
-        record_input(run, "lists", path, sha256, archived, seq, "loaded", stage_rows.height)
-    con.unregister("stage_rows")
-    return FileOutcome(path.name, sha256, "loaded", stage_rows.height, quarantined)
+
+    return ingest(run, "lists", path, read, load)
 
 
 @task(cache_policy=NO_CACHE)

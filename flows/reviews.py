@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 import polars as pl
 
 from flows import db
-from flows.inbox import already_loaded, next_ingest_seq, record_input, waiting_files
-from flows.io import FIELDS_OK, LINE_NO, FileRejected, archive, read_table, reject, sha256_file
+from flows.inbox import ingest, waiting_files
+from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
 from flows.runs import Run
 
 DECISION_COLUMNS = ("claim_id", "decision", "amount", "reviewer", "note")
@@ -36,28 +35,21 @@ def load_decisions(run: Run) -> dict[str, int]:
     """Read new decision files; returns how many lines had each outcome (accepted, unknown_claim,
     already_decided, not_in_review, invalid) and how many files were rejected."""
     outcomes: Counter[str] = Counter()
-    for path in waiting_files(run, "reviews"):
-        sha256 = sha256_file(path)
-        if already_loaded(run, "reviews", sha256):
-            continue
-        archived = archive(path, run.paths.archive, sha256)
-        seq = next_ingest_seq(run)
-        try:
-            with tempfile.TemporaryDirectory(dir=run.paths.home) as workdir:
-                stage = _decisions_frame(path, Path(workdir))
-        except FileRejected as exc:
-            record_input(run, "reviews", path, sha256, archived, seq, "rejected", error=str(exc))
-            reject(path, f"{path.name}: {exc}")
-            outcomes["rejected_file"] += 1
-            continue
+
+    def load(stage: pl.DataFrame, sha256: str, seq: int) -> int:
         run.con.register("stage_decisions", stage.with_columns(pl.lit(sha256).alias("file_sha256")))
-        with db.transaction(run.con):
-            db.run(run.con, "compensate/review_decisions", campaign=run.campaign, run_id=run.run_id)
-            record_input(run, "reviews", path, sha256, archived, seq, "loaded", stage.height)
+        db.run(run.con, "compensate/review_decisions", campaign=run.campaign, run_id=run.run_id)
         run.con.unregister("stage_decisions")
-        rows = run.con.execute(
-            "select outcome, count(*) from review_decisions where file_sha256 = ? group by 1",
-            [sha256],
-        ).fetchall()
-        outcomes.update(dict(rows))
+        return 0
+
+    for path in waiting_files(run, "reviews"):
+        outcome = ingest(run, "reviews", path, _decisions_frame, load)
+        if outcome.status == "rejected":
+            outcomes["rejected_file"] += 1
+        elif outcome.status == "loaded":
+            rows = run.con.execute(
+                "select outcome, count(*) from review_decisions where file_sha256 = ? group by 1",
+                [outcome.sha256],
+            ).fetchall()
+            outcomes.update(dict(rows))
     return dict(outcomes)

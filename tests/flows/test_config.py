@@ -52,7 +52,24 @@ def test_shipped_demo_campaign_is_valid():
         ('harm = "property"', 'harm = "none"', "tiers", "overlapping tiers"),
         ('policy = "prorate"', 'policy = "maybe"', "budget.policy", "'halt' or 'prorate'"),
         ('reserve = "2500000.00"', "reserve = 2500000.5", "campaign.reserve", "not the float"),
-        ('encoding = "gb18030"', 'encoding = "klingon"', "sources[0].encoding", "unknown encoding"),
+        (
+            'encoding = "gb18030"',
+            'encoding = "klingon"',
+            "payments.providers[0].encoding",
+            "unknown encoding",
+        ),
+        (
+            '"冲正" = "reversed"',
+            '"冲正" = "refunded"',
+            "payments.providers[0].statuses",
+            "unknown statuses: refunded",
+        ),
+        (
+            '"商户订单号" = "payment_ref"',
+            '"商户订单号" = "order_id"',
+            "payments.providers[0].columns",
+            "unknown columns: order_id",
+        ),
     ],
 )
 def test_invalid_config_names_file_key_and_reason(tmp_path, old, new, key, reason):

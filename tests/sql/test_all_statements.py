@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from flows import db
-from flows.config import CANONICAL_COLUMNS
+from flows.config import CANONICAL_COLUMNS, PAYOUT_COLUMNS
 from flows.settings import SQL_DIR
 
 SAMPLE = {
@@ -40,9 +40,17 @@ SAMPLE = {
     "factor": None,
     "currency": "CNY",
     "limit": 10,
+    "reserve": "1000.00",
+    "max_reissues": 2,
 }
 # statements that read what an earlier statement (or a registered frame) makes, in that order
-ORDER = ["intake/parsed_rows", "compensate/offer_candidates"]
+ORDER = [
+    "intake/parsed_rows",
+    "compensate/offer_candidates",
+    "reconcile/payout_rows",
+    "reconcile/instruction_payments",
+    "reconcile/chain_totals",
+]
 STATEMENTS = sorted(
     str(p.relative_to(SQL_DIR).with_suffix(""))
     for p in SQL_DIR.rglob("*.sql")
@@ -79,6 +87,15 @@ def prepared(con):
 
     con.register("manifest_rows", pl.DataFrame(schema=MANIFEST_SCHEMA))
     con.register("stage_decisions", decisions)
+    payouts = pl.DataFrame(
+        {
+            c: pl.Series([], dtype=pl.String)
+            for c in (*PAYOUT_COLUMNS, "raw", "file_sha256", "source_file", "source_format")
+        }
+        | {"line_no": pl.Series([], dtype=pl.Int64), "ingest_seq": pl.Series([], dtype=pl.Int64)}
+        | {"fields_ok": pl.Series([], dtype=pl.Boolean)}
+    )
+    con.register("stage_payouts", payouts)
     for name in ORDER:
         run(con, name)
     return con

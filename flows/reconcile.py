@@ -1,0 +1,233 @@
+"""Reconcile flow (SPEC §7): payouts against instructions, reissues, reserve position, reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows import db
+from flows.budget import reserve_position
+from flows.compensate import write_instruction_files
+from flows.inbox import FileOutcome, ingest, stamped, waiting_files
+from flows.payout_files import read_payouts
+from flows.runs import Run, flow_run
+
+UTILISATION_WARNING = Decimal("0.90")
+
+
+class ReconciliationAlert(Exception):
+    """A reconciliation alert of severity error: the outputs are written, the run fails."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    code: str  # headroom_negative | paid_over_committed | paid_over_available | utilisation_high
+    severity: str  # error | warning
+    message: str
+
+
+@dataclass(frozen=True)
+class ReservePosition:
+    """SPEC §7's reserve position of a campaign; money only."""
+
+    reserve: Decimal
+    top_ups: Decimal
+    committed: Decimal  # offers made
+    held_back: Decimal  # pending reviews
+    paid: Decimal  # net of returns and reversals, to our payment refs
+    outstanding: Decimal
+    failed_not_reissued: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.reserve + self.top_ups
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.available - self.committed - self.held_back
+
+    @property
+    def utilisation(self) -> Decimal:
+        """Share of the available reserve committed or held back (0 when nothing is available)."""
+        if self.available <= 0:
+            return Decimal(0)
+        return (self.committed + self.held_back) / self.available
+
+    def alerts(self) -> list[Alert]:
+        found = []
+        if self.headroom < 0:
+            found.append(Alert("headroom_negative", "error", f"headroom is {self.headroom}"))
+        if self.paid > self.committed:
+            found.append(
+                Alert(
+                    "paid_over_committed",
+                    "error",
+                    f"paid {self.paid} exceeds committed offers {self.committed}",
+                )
+            )
+        if self.paid > self.available:
+            found.append(
+                Alert(
+                    "paid_over_available",
+                    "error",
+                    f"paid {self.paid} exceeds the available reserve {self.available}",
+                )
+            )
+        if self.utilisation > UTILISATION_WARNING:
+            found.append(
+                Alert(
+                    "utilisation_high",
+                    "warning",
+                    f"utilisation {self.utilisation:.1%} is over {UTILISATION_WARNING:.0%}",
+                )
+            )
+        return found
+
+
+@dataclass(frozen=True)
+class ReconcileSummary:
+    """What one reconcile run found; counts and money only (no personal data)."""
+
+    run_id: str
+    files: list[FileOutcome]
+    classes: list[tuple[str, str, int, Decimal, Decimal]]  # item, class, count, instructed, paid
+    totals: dict[str, Decimal]
+    position: ReservePosition
+    alerts: list[Alert]
+    reissued: int
+    reports: Path | None = None
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def load_payout_file(run: Run, path: Path) -> FileOutcome:
+    """Archive one payout file by sha256 and load its new payouts (by provider_txn_id)."""
+
+    def read(path: Path, workdir: Path) -> pl.DataFrame:
+        return read_payouts(path, run.config, workdir)
+
+    def load(stage: pl.DataFrame, sha256: str, seq: int) -> int:
+        run.con.register("stage_payouts", stamped(stage, path, sha256, seq))
+        db.run(run.con, "reconcile/payout_rows")
+        db.run(run.con, "reconcile/payout_quarantine", campaign=run.campaign, run_id=run.run_id)
+        db.run(run.con, "reconcile/payouts", campaign=run.campaign, run_id=run.run_id)
+        run.con.unregister("stage_payouts")
+        return int(
+            db.scalar(run.con, "select count(*) from payout_rows where quarantine_reasons <> ''")
+        )
+
+    return ingest(run, "payouts", path, read, load)
+
+
+def classify(
+    con: duckdb.DuckDBPyConnection, campaign: str, run_id: str, as_of: date, max_reissues: int
+) -> int:
+    """Reissue failed payments, then put every instruction and payout in its class (SQL), in
+    one transaction. Returns how many instructions were reissued."""
+    with db.transaction(con):
+        db.run(con, "reconcile/instruction_payments", campaign=campaign, as_of=as_of)
+        before = db.scalar(con, "select count(*) from payment_instructions")
+        db.run(con, "reconcile/reissues", run_id=run_id, as_of=as_of, max_reissues=max_reissues)
+        reissued = int(db.scalar(con, "select count(*) from payment_instructions") - before)
+        db.run(con, "reconcile/instruction_payments", campaign=campaign, as_of=as_of)
+        db.run(con, "reconcile/reconciliation_items_reset", campaign=campaign)
+        db.run(con, "reconcile/reconciliation_items", campaign=campaign, run_id=run_id, as_of=as_of)
+        db.run(con, "reconcile/chain_totals", campaign=campaign)
+    return reissued
+
+
+@task(cache_policy=NO_CACHE)
+def match(run: Run) -> int:
+    """Every instruction and payout in one class; failed payments reissued."""
+    return classify(run.con, run.campaign, run.run_id, run.as_of, run.config.payments.max_reissues)
+
+
+def money_totals(con: duckdb.DuckDBPyConnection, campaign: str) -> dict[str, Decimal]:
+    """paid + outstanding + failed_not_reissued = instructed (chains counted once)."""
+    cursor = con.execute(db.sql_text("reconcile/totals"), {"campaign": campaign})
+    names = [d[0] for d in cursor.description or []]
+    return dict(zip(names, cursor.fetchone() or (), strict=True))
+
+
+@task(cache_policy=NO_CACHE)
+def position(run: Run, totals: dict[str, Decimal]) -> ReservePosition:
+    budget, _ = reserve_position(run.con, run.config)
+    return ReservePosition(
+        reserve=run.config.campaign.reserve,
+        top_ups=budget.available - run.config.campaign.reserve,
+        committed=budget.offered,
+        held_back=budget.held_back,
+        paid=totals["paid_net"],
+        outstanding=totals["outstanding"],
+        failed_not_reissued=totals["failed_not_reissued"],
+    )
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def write_outputs(run: Run, summary: ReconcileSummary) -> Path:
+    """Instruction files for reissues, and the finance reports of as_of."""
+    from flows.reports import write_reports
+
+    write_instruction_files(run)
+    return write_reports(run, summary)
+
+
+@task(cache_policy=NO_CACHE)
+def publish(summary: ReconcileSummary, currency: str) -> None:
+    """Prefect markdown and table artifacts: counts and money, no personal data."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    from flows.reports import summary_markdown
+
+    create_markdown_artifact(
+        summary_markdown(summary, currency),
+        key="reconciliation-summary",
+        description="Reserve position, totals and alerts",
+    )
+    create_table_artifact(
+        [
+            {"item": i, "class": c, "count": n, "instructed": str(a), "paid": str(p)}
+            for i, c, n, a, p in summary.classes
+        ],
+        key="reconciliation-classes",
+        description="Instructions and payouts per class",
+    )
+
+
+@flow(name="reconcile")
+def reconcile(campaign: str, as_of: date | None = None) -> ReconcileSummary:
+    """New payout files → payouts → every instruction and payout classed → reports, alerts."""
+    with flow_run("reconcile", campaign, as_of) as run:
+        files = [load_payout_file(run, path) for path in waiting_files(run, "payouts")]
+        reissued = match(run)
+        totals = money_totals(run.con, run.campaign)
+        classes = [
+            (str(i), str(c), int(n), Decimal(a), Decimal(p))
+            for i, c, n, a, p in db.run(run.con, "reconcile/class_counts", campaign=campaign)
+        ]
+        reserve = position(run, totals)
+        summary = ReconcileSummary(
+            run.run_id, files, classes, totals, reserve, reserve.alerts(), reissued
+        )
+        folder = write_outputs(run, summary)
+        publish(summary, run.config.campaign.currency)
+        run.counts.update(
+            files=dict(Counter(f.status for f in files)),
+            classes={f"{i}/{c}": n for i, c, n, _, _ in classes},
+            money={k: str(v) for k, v in totals.items()},
+            reissued=reissued,
+            alerts=[a.code for a in summary.alerts],
+        )
+        errors = [a for a in summary.alerts if a.severity == "error"]
+        if errors:
+            raise ReconciliationAlert(
+                "; ".join(a.message for a in errors) + f" (reports in {folder})"
+            )
+        return replace(summary, reports=folder)

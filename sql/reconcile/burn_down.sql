@@ -1,0 +1,37 @@
+-- one row per day with a reserve event up to as_of: available, committed and paid so far
+with events as (
+    select recorded_on as day, amount as top_up, 0 as offered, 0 as paid
+    from reserve_ledger where campaign = $campaign
+    union all
+    select made_on, 0, total, 0 from offers where campaign = $campaign
+    union all
+    select
+        p.value_date,
+        0,
+        0,
+        case when p.status = 'paid' then p.amount else -p.amount end,
+    from payouts as p
+    join payment_instructions as i
+        on i.payment_ref = p.payment_ref and i.currency = p.currency
+    where p.campaign = $campaign and p.status in ('paid', 'returned', 'reversed')
+),
+
+days as (
+    select day, sum(top_up) as top_up, sum(offered) as offered, sum(paid) as paid,
+    from events
+    where day <= $as_of::date
+    group by day
+),
+
+final as (
+    select
+        day,
+        ($reserve + sum(top_up) over w)::decimal(18, 2) as available,
+        (sum(offered) over w)::decimal(18, 2) as committed,
+        (sum(paid) over w)::decimal(18, 2) as paid,
+        ($reserve + sum(top_up) over w - sum(paid) over w)::decimal(18, 2) as remaining,
+    from days
+    window w as (order by day rows between unbounded preceding and current row)
+)
+
+select * from final order by day
