@@ -315,3 +315,44 @@ def test_reconcile_with_nothing_to_do_is_clean(workspace: Workspace):
 
     summary = reconcile(CAMPAIGN, AS_OF)
     assert summary.classes == [] and summary.totals["instructed"] == 0 and summary.alerts == []
+
+
+def test_prefect_artifacts_carry_counts_and_money_only(reconciled):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.sorting import ArtifactSort
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterKey,
+        FlowRunFilter,
+        TaskRunFilter,
+    )
+
+    space, _ = reconciled
+
+    def latest(key: str):
+        with get_client(sync_client=True) as client:
+            return client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+                flow_run_filter=FlowRunFilter(),
+                task_run_filter=TaskRunFilter(),
+                offset=0,
+                limit=1,
+                sort=ArtifactSort.UPDATED_DESC,
+            )[0]
+
+    markdown, table = latest("reconciliation-summary"), latest("reconciliation-classes")
+    assert "| headroom |" in str(markdown.data) and "unpayable" in str(table.data)
+    names = [n for (n,) in space.query("select customer_name from claims")]
+    refs = [r for (r,) in space.query("select payment_ref from payment_instructions")]
+    for text in (str(markdown.data), str(table.data)):
+        assert not any(value in text for value in [*names, *refs, "@example.cn"])
+
+
+def test_workbook_money_columns_are_formatted_with_frozen_header(reconciled):
+    _, summaries = reconciled
+    with zipfile.ZipFile(summaries[-1].reports / "reconciliation.xlsx") as book:
+        styles = book.read("xl/styles.xml").decode()
+        sheet = book.read("xl/worksheets/sheet2.xml").decode()  # Exceptions
+        table = book.read("xl/tables/table2.xml").decode()
+    assert 'formatCode="#,##0.00"' in styles
+    assert 'state="frozen"' in sheet and "<autoFilter" in table
