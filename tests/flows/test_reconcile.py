@@ -319,13 +319,13 @@ def test_reconcile_with_nothing_to_do_is_clean(workspace: Workspace):
 
 def test_prefect_artifacts_carry_counts_and_money_only(reconciled):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.sorting import ArtifactSort
     from prefect.client.schemas.filters import (
         ArtifactFilter,
         ArtifactFilterKey,
         FlowRunFilter,
         TaskRunFilter,
     )
+    from prefect.client.schemas.sorting import ArtifactSort
 
     space, _ = reconciled
 
