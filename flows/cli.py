@@ -203,8 +203,12 @@ def run_letters(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
 
 
 def _print_reconciliation(summary: Any, currency: str) -> None:
-    files = ", ".join(f"{f.file_name} {f.status}" for f in summary.files) or "no new payout files"
-    console.print(f"reconcile run {summary.run_id}: {files}")
+    new = [f"{f.file_name} {f.status}" for f in summary.files if f.status != "skipped"]
+    skipped = sum(1 for f in summary.files if f.status == "skipped")
+    seen = f" ({skipped} seen before)" if skipped else ""
+    console.print(
+        f"reconcile run {summary.run_id}: {', '.join(new) or 'no new payout files'}{seen}"
+    )
     classes = Table(title="Instructions and payouts per class", title_justify="left")
     for column in ("item", "class", "count", "instructed", "paid"):
         classes.add_column(column, justify="left" if column in ("item", "class") else "right")
@@ -235,6 +239,62 @@ def run_reconcile(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
 
     currency = load_config(Paths.from_env(), campaign).campaign.currency
     _print_reconciliation(_run_flow("reconcile", campaign, as_of), currency)
+
+
+def _print_night(summary: Any, currency: str, details: bool = True) -> None:
+    printers = {
+        "intake": _print_intake,
+        "compensate": lambda s: _print_compensation(s, currency),
+        "letters": _print_letters,
+        "reconcile": lambda s: _print_reconciliation(s, currency),
+    }
+    if details:
+        for step, result in summary.results.items():
+            printers[step](result)
+    table = Table(title=f"Nightly {summary.campaign} {summary.as_of}", title_justify="left")
+    for column in ("step", "run", "outcome"):
+        table.add_column(column, overflow="fold")
+    for step in summary.steps:
+        table.add_row(step["step"], step["run_id"], step["outcome"])
+    console.print(table)
+
+
+def _night(campaign: str, as_of: date | None, details: bool = True) -> Any:
+    """Run the nightly flow for one campaign and print it; None when a step failed."""
+    from flows.nightly import NightFailed
+    from flows.runs import load_config
+
+    currency = load_config(Paths.from_env(), campaign).campaign.currency
+    try:
+        summary = _run_flow("nightly", campaign, as_of)
+    except NightFailed as exc:
+        _print_night(exc.summary, currency, details)
+        console.print(f"[red]error:[/red] {campaign}: {exc}", highlight=False, soft_wrap=True)
+        return None
+    _print_night(summary, currency, details)
+    return summary
+
+
+@run_app.command("nightly")
+def run_nightly(
+    campaign: Annotated[
+        str,
+        typer.Option(
+            "--campaign", "-c", help="Campaign id, or `all` for every configured campaign."
+        ),
+    ],
+    as_of: AsOfOpt = None,
+) -> None:
+    """Intake → review decisions and compensation → letters → reconcile, over everything new."""
+    campaigns = [campaign]
+    if campaign == "all":
+        folder = Paths.from_env().config_dir / "campaigns"
+        campaigns = sorted(p.stem for p in folder.glob("*.toml"))
+        if not campaigns:
+            raise _fail(f"no campaigns configured in {folder}", 2)
+    failed = [c for c in campaigns if _night(c, as_of) is None]
+    if failed:
+        raise _fail(f"the nightly run failed for {', '.join(failed)}", 1)
 
 
 @templates_app.command("approve")
@@ -338,18 +398,24 @@ def demo(
         f"{paths.inbox(DEMO_CAMPAIGN, 'lists')}"
     )
     if no_run:
-        console.print(f"next: recall run intake --campaign {DEMO_CAMPAIGN} --as-of {DEMO_AS_OF}")
+        console.print(
+            f"next: recall run nightly --campaign {DEMO_CAMPAIGN} --as-of {DEMO_AS_OF}\n"
+            f"  (or step by step: recall run intake|compensate|letters|reconcile "
+            f"--campaign {DEMO_CAMPAIGN} --as-of {DEMO_AS_OF})"
+        )
         return
-    _print_intake(_run_flow("intake", DEMO_CAMPAIGN, DEMO_AS_OF))
-    _print_compensation(_run_flow("compensate", DEMO_CAMPAIGN, DEMO_AS_OF), "CNY")
-    _print_letters(_run_flow("letters", DEMO_CAMPAIGN, DEMO_AS_OF))
+    if _night(DEMO_CAMPAIGN, DEMO_AS_OF) is None:
+        raise _fail("the demo's nightly run failed", 1)
     from flows.demo_payouts import DEMO_ROUNDS, write_demo_payouts
 
+    last = len(DEMO_ROUNDS)
     for round_no, day in enumerate(DEMO_ROUNDS, 1):
         written = write_demo_payouts(paths, round_no)
         console.print(f"payout files of {day}: {', '.join(p.name for p in written)}")
-        reconciliation = _run_flow("reconcile", DEMO_CAMPAIGN, day)
-    _print_reconciliation(reconciliation, "CNY")
+        night = _night(DEMO_CAMPAIGN, day, details=round_no == last)
+        if night is None:
+            raise _fail(f"the demo's nightly run of {day} failed", 1)
+    reconciliation = night.results["reconcile"]
     console.print(f"database:          {paths.database}")
     console.print(f"archived inputs:   {paths.archive}")
     console.print(f"rejected files:    {paths.inbox(DEMO_CAMPAIGN, 'lists') / 'rejected'}")

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import db
 from flows.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
+from flows.crash import crash_point
 from flows.io import atomic_path, owner_only
 from flows.reviews import load_decisions
 from flows.runs import Run, database, flow_run
@@ -167,6 +168,7 @@ def write_instruction_files(run: Run) -> list[Path]:
             ).pl()
             with atomic_path(target, mode=0o600) as tmp:
                 rows.write_csv(tmp)
+                crash_point("instructions:file")  # written, not yet in place
             written.append(target)
     return written
 
@@ -191,8 +193,10 @@ def compensate(campaign: str, as_of: date | None = None) -> CompensationSummary:
     """Eligible claims → entitlements → review, or an offer within the reserve → instructions."""
     with flow_run("compensate", campaign, as_of) as run:
         compute_entitlements(run)
+        crash_point("compensate:entitlements")
         decisions = load_review_decisions(run)
         summary = make_offers(run, decisions)
+        crash_point("compensate:offers")
         write_outputs(run)
         if summary.halted:
             raise BudgetHalt(summary.message)

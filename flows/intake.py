@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import db
 from flows.config import CANONICAL_COLUMNS, CampaignConfig
+from flows.crash import crash_point
 from flows.inbox import FileOutcome, ingest, stamped, waiting_files
 from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
 from flows.runs import Run, flow_run
@@ -148,6 +149,10 @@ def summarise(run: Run, files: list[FileOutcome]) -> IntakeSummary:
 def intake(campaign: str, as_of: date | None = None) -> IntakeSummary:
     """Every new file in inbox/<campaign>/lists/ → archive → claims in exactly one state."""
     with flow_run("intake", campaign, as_of) as run:
-        outcomes = [ingest_file(run, path) for path in waiting_files(run, "lists")]
+        outcomes = []
+        for path in waiting_files(run, "lists"):
+            outcomes.append(ingest_file(run, path))
+            crash_point("intake:file")
         classify_claims(run)
+        crash_point("intake:classified")
         return summarise(run, outcomes)

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.io import owner_only
 from flows.render import render
 
 
@@ -106,7 +105,10 @@ def write_batch(batch: Batch) -> list[dict[str, Any]]:
     plain text for email, text for sms; its line number in the manifest). The file is written
     under a hidden temporary name and renamed into place, so a batch appears whole or not at all.
     """
-    channel_dir = owner_only(batch.folder / batch.channel)
+    # not mkdir(parents=True): a worker left behind by a killed run must not bring back the
+    # run folder that the next run discarded
+    channel_dir = batch.folder / batch.channel
+    channel_dir.mkdir(mode=0o700, exist_ok=True)
     final = (
         channel_dir / f"batch-{batch.number:05d}.{'pdf' if batch.channel == 'post' else 'jsonl'}"
     )

@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import db
 from flows.approvals import verify
 from flows.config import CampaignConfig
+from flows.crash import crash_point
 from flows.io import atomic_path, owner_only
 from flows.letter_batches import Batch, write_batch
 from flows.runs import Run, flow_run
@@ -165,7 +166,10 @@ def write_batches(batches: list[Batch]) -> list[dict[str, Any]]:
     else:
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
-            results = list(pool.map(write_batch, batches))
+            results = []
+            for rows in pool.map(write_batch, batches):
+                results.append(rows)
+                crash_point("letters:batch")
     return [row for rows in results for row in rows]
 
 
@@ -182,6 +186,7 @@ def record_letters(run: Run, rows: list[dict[str, Any]]) -> Path | None:
         manifest.write_parquet(tmp)
     with atomic_path(folder / "manifest.csv", mode=0o600) as tmp:
         manifest.write_csv(tmp)
+    crash_point("letters:manifest")
     run.con.register("manifest_rows", manifest)
     with db.transaction(run.con):
         db.run(run.con, "letters/letters", campaign=run.campaign, run_id=run.run_id)
@@ -197,6 +202,7 @@ def letters(campaign: str, as_of: date | None = None) -> LettersSummary:
         discard_unrecorded(run)
         due = letters_due(run)
         rows = render_letters(run, due, shas)
+        crash_point("letters:written")
         folder = record_letters(run, rows)
         counts = Counter((r["kind"], r["channel"], r["language"]) for r in rows)
         run.counts.update(letters={"/".join(k): v for k, v in sorted(counts.items())})

@@ -18,6 +18,9 @@ WAIT_ENV = "RECALL_LOCK_WAIT_SECONDS"
 DEFAULT_WAIT_SECONDS = 600.0
 
 
+_HELD: dict[Path, Callable[[str], None]] = {}  # lock files this process holds → describe
+
+
 class RunInProgress(Exception):
     """Another run held the data home for longer than this one would wait."""
 
@@ -41,12 +44,21 @@ def exclusive(
 ) -> Iterator[Callable[[str], None]]:
     """Hold RECALL_HOME/recall.lock for the block, waiting up to wait_seconds for it.
 
-    Yields a function that records the run id in the lock, for whoever waits next.
+    Yields a function that records the run id in the lock, for whoever waits next. Re-entrant
+    within a process: the nightly flow holds the lock while its steps (flows too) run inside.
     """
     if wait_seconds is None:
         wait_seconds = float(os.environ.get(WAIT_ENV, DEFAULT_WAIT_SECONDS))
     home.mkdir(parents=True, exist_ok=True)
-    path = home / "recall.lock"
+    path = (home / "recall.lock").resolve()
+    if path in _HELD:
+        outer = _HELD[path]
+
+        def nested(run_id: str) -> None:
+            outer(f"{flow} {run_id}")
+
+        yield nested
+        return
     handle = path.open("a+", encoding="utf-8")
     deadline = time.monotonic() + wait_seconds
     try:
@@ -73,6 +85,8 @@ def exclusive(
             handle.flush()
 
         describe("(starting)")
+        _HELD[path] = describe
         yield describe
     finally:
+        _HELD.pop(path, None)
         handle.close()  # closing releases the lock

@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import db
 from flows.budget import reserve_position
 from flows.compensate import write_instruction_files
+from flows.crash import crash_point
 from flows.inbox import FileOutcome, ingest, stamped, waiting_files
 from flows.payout_files import read_payouts
 from flows.runs import Run, flow_run
@@ -205,8 +206,12 @@ def publish(summary: ReconcileSummary, currency: str) -> None:
 def reconcile(campaign: str, as_of: date | None = None) -> ReconcileSummary:
     """New payout files → payouts → every instruction and payout classed → reports, alerts."""
     with flow_run("reconcile", campaign, as_of) as run:
-        files = [load_payout_file(run, path) for path in waiting_files(run, "payouts")]
+        files = []
+        for path in waiting_files(run, "payouts"):
+            files.append(load_payout_file(run, path))
+            crash_point("reconcile:payout_file")
         reissued = match(run)
+        crash_point("reconcile:classified")
         totals = money_totals(run.con, run.campaign)
         classes = [
             (str(i), str(c), int(n), Decimal(a), Decimal(p))

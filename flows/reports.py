@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from flows import db
+from flows.crash import crash_point
 from flows.io import atomic_path, owner_only
 from flows.settings import templates_dir
 
@@ -213,6 +214,7 @@ def write_reports(run: Run, summary: ReconcileSummary) -> Path:
         name = sheet.lower().replace(" ", "_")
         with atomic_path(folder / f"{name}.csv", mode=0o600) as tmp:
             frame.write_csv(tmp)
+    crash_point("reconcile:reports")
     with atomic_path(folder / "reconciliation.xlsx", mode=0o600) as tmp:
         write_workbook(frames, tmp)
     with atomic_path(folder / "reconciliation.html", mode=0o600) as tmp:
