@@ -3,6 +3,7 @@ as subflows over everything new in the inbox, with one run summary at the end.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,7 +58,8 @@ def run_steps(campaign: str, as_of: date) -> NightlySummary:
     from flows.reconcile import reconcile
 
     summary = NightlySummary(campaign, as_of)
-    for step, step_flow in zip(STEPS, (intake, compensate, letters, reconcile), strict=True):
+    flows: tuple[Callable[..., Any], ...] = (intake, compensate, letters, reconcile)
+    for step, step_flow in zip(STEPS, flows, strict=True):
         try:
             result = step_flow(campaign=campaign, as_of=as_of)
         except Exception as exc:
