@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import hashlib
 import os
 import shutil
@@ -35,8 +36,14 @@ def sha256_file(path: Path) -> str:
 
 @contextmanager
 def atomic_path(target: Path, mode: int = 0o644) -> Iterator[Path]:
-    """Yield a temporary path beside target; rename it over target only on success."""
+    """Yield a temporary path beside target; rename it over target only on success.
+
+    Temporary files of the same target left by a killed run are removed first (one run at a
+    time holds the data home, so none of them is being written).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:

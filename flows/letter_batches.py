@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +31,19 @@ class Batch:
     reply_within_days: int
     evidence_to: str
     letters: list[dict[str, Any]] = field(default_factory=list)
+
+
+def exit_with_parent() -> None:
+    """Worker initializer: end this worker when the run that started it is gone (killed), so
+    no orphan goes on writing letters — or holding the run's output pipes open."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _owner_only_file(path: str, flags: int) -> int:

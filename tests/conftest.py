@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from flows.settings import SHIPPED_CONFIG_DIR, Paths, configure_environment
 
 # Prefect reads its settings at import: point it at a throwaway home before anything imports it.
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="recall-tests-"))
+os.environ.pop("PREFECT_HOME", None)  # a parallel test worker inherits its parent's
 configure_environment(_SESSION_HOME, SHIPPED_CONFIG_DIR)
 
 import duckdb  # noqa: E402

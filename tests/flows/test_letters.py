@@ -234,3 +234,27 @@ def test_rerun_after_a_crash_before_recording_leaves_each_letter_once(workspace,
     on_disk = messages(root)
     assert on_disk == sorted(set(on_disk)) and len(on_disk) == 2
     assert [p.name for p in root.iterdir()] == [summary.run_id]
+
+
+def test_worker_processes_write_what_one_process_writes(tmp_path, monkeypatch):
+    """Large runs fan out to worker processes; the batches they write are the same."""
+    from dataclasses import replace
+
+    from bench.letters import due_letters, template_batch
+    from flows import letters as module
+
+    rows = due_letters(12, "email")
+    batches = {}
+    for name, threshold in (("alone", 10**9), ("workers", 0)):
+        monkeypatch.setattr(module, "IN_PROCESS_LETTERS", threshold)
+        template = template_batch(tmp_path / name)
+        (tmp_path / name).mkdir()
+        batches[name] = module.write_batches(
+            [
+                replace(template, number=n + 1, channel="email", letters=rows[n * 4 : n * 4 + 4])
+                for n in range(3)
+            ]
+        )
+    strip = [{k: v for k, v in r.items() if k != "path"} for r in batches["alone"]]
+    assert strip == [{k: v for k, v in r.items() if k != "path"} for r in batches["workers"]]
+    assert len(strip) == 12

@@ -321,18 +321,25 @@ def test_prefect_artifacts_carry_counts_and_money_only(reconciled):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         ArtifactFilter,
+        ArtifactFilterFlowRunId,
         ArtifactFilterKey,
         FlowRunFilter,
         TaskRunFilter,
     )
     from prefect.client.schemas.sorting import ArtifactSort
 
-    space, _ = reconciled
+    space, summaries = reconciled
+    (flow_run_id,) = space.query(
+        "select prefect_flow_run_id from runs where run_id = ?", [summaries[-1].run_id]
+    )[0]
 
     def latest(key: str):
         with get_client(sync_client=True) as client:
             return client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=[key]),
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
+                ),
                 flow_run_filter=FlowRunFilter(),
                 task_run_filter=TaskRunFilter(),
                 offset=0,
