@@ -27,6 +27,9 @@ reserve_app = typer.Typer(no_args_is_help=True, help="The campaign's budget rese
 app.add_typer(reserve_app, name="reserve")
 templates_app = typer.Typer(no_args_is_help=True, help="Letter templates and their approval.")
 app.add_typer(templates_app, name="templates")
+server_app = typer.Typer(no_args_is_help=True, help="A local Prefect server, for schedules.")
+app.add_typer(server_app, name="server")
+LOCAL_SERVER = "http://127.0.0.1:{port}/api"
 console = Console()
 
 CampaignOpt = Annotated[
@@ -295,6 +298,62 @@ def run_nightly(
     failed = [c for c in campaigns if _night(c, as_of) is None]
     if failed:
         raise _fail(f"the nightly run failed for {', '.join(failed)}", 1)
+
+
+@server_app.command("start")
+def server_start(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 4200,
+) -> None:
+    """Run a Prefect server on 127.0.0.1 (UI and API), its database under RECALL_HOME."""
+    import os
+    import subprocess
+    import sys
+
+    home = Path(os.environ["PREFECT_HOME"])
+    console.print(
+        f"Prefect server on http://127.0.0.1:{port} (database in {home}); "
+        f"in another terminal: export PREFECT_API_URL={LOCAL_SERVER.format(port=port)}"
+    )
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
+    raise typer.Exit(subprocess.call([*command, "--port", str(port)]))
+
+
+def _server_answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=3) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@app.command()
+def serve(
+    port: Annotated[
+        int, typer.Option("--port", help="Port of the local server when PREFECT_API_URL is unset.")
+    ] = 4200,
+) -> None:
+    """Register every flow with the Prefect server and run them: each campaign's nightly on its
+    cron schedule, every flow on demand. Needs a server (`recall server start`)."""
+    import os
+
+    url = os.environ.get("PREFECT_API_URL") or LOCAL_SERVER.format(port=port)
+    if not _server_answers(url):
+        raise _fail(
+            f"no Prefect server answers at {url}: start one with `recall server start` "
+            "(schedules need a server; the temporary one of other commands cannot keep them)",
+            2,
+        )
+    os.environ["PREFECT_API_URL"] = url
+    from flows.serve import deployments
+
+    found = deployments(Paths.from_env())
+    for deployment in found:
+        console.print(f"deployment {deployment.flow_name}/{deployment.name}")
+    from prefect import serve as prefect_serve
+
+    prefect_serve(*found)
 
 
 @templates_app.command("approve")

@@ -292,6 +292,33 @@ class Letters(Strict):
         return value
 
 
+class Schedule(Strict):
+    """When `recall serve` runs the campaign's nightly flow (a Prefect cron schedule)."""
+
+    cron: str = "0 2 * * *"  # 02:00 every day
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(
+                f"a cron expression has five fields (minute hour day month weekday), got {value!r}"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
 class CampaignConfig(Strict):
     campaign: Campaign
     eligibility: Eligibility
@@ -302,6 +329,7 @@ class CampaignConfig(Strict):
     budget: Budget
     payments: Payments
     letters: Letters = Letters()
+    schedule: Schedule = Schedule()
     sources: list[Source] = []
 
     @field_validator("tiers")
