@@ -156,7 +156,6 @@ def render_letters(
     if not batches:
         return []
     owner_only(run.paths.out(run.campaign, "letters"))
-    owner_only(run.paths.out(run.campaign, "letters") / run.run_id)
     return write_batches(batches)
 
 
@@ -166,6 +165,8 @@ def write_batches(batches: list[Batch]) -> list[dict[str, Any]]:
     Workers are spawned (no fork of Prefect's threads) and import only the batch writer. A
     small run is written in this process: starting workers costs more than it saves.
     """
+    for folder in {b.folder for b in batches}:
+        owner_only(folder)  # here, not in the workers (see letter_batches.write_batch)
     workers = min(len(batches), os.cpu_count() or 1)
     if workers == 1 or sum(len(b.letters) for b in batches) < IN_PROCESS_LETTERS:
         return _collect(map(write_batch, batches))

@@ -248,7 +248,6 @@ def test_worker_processes_write_what_one_process_writes(tmp_path, monkeypatch):
     for name, threshold in (("alone", 10**9), ("workers", 0)):
         monkeypatch.setattr(module, "IN_PROCESS_LETTERS", threshold)
         template = template_batch(tmp_path / name)
-        (tmp_path / name).mkdir()
         batches[name] = module.write_batches(
             [
                 replace(template, number=n + 1, channel="email", letters=rows[n * 4 : n * 4 + 4])
