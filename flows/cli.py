@@ -128,8 +128,11 @@ def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
     from flows.runs import DatabaseBusy
 
     logging.getLogger("prefect.flow_runs").addFilter(_NoTracebackForExpectedFailures())
-    with console.status(f"running {name} (Prefect start-up takes a few seconds)…"):
+    from flows.progress import listen
+
+    with console.status(f"running {name} (Prefect start-up takes a few seconds)…") as status:
         flow = getattr(importlib.import_module(f"flows.{name}"), name)
+        stop = listen(lambda message: status.update(f"{name} {campaign}: {message}…"))
         try:
             return flow(campaign=campaign, as_of=as_of)
         except DatabaseBusy as exc:
@@ -138,6 +141,8 @@ def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
             if type(exc).__name__ in EXPECTED_FAILURES:
                 raise _fail(str(exc), 1) from None
             raise
+        finally:
+            stop()
 
 
 def _print_money(title: str, position: Any, pending_reviews: int, *first: tuple[str, Any]) -> None:

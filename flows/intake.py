@@ -16,6 +16,7 @@ from flows.config import CANONICAL_COLUMNS, CampaignConfig
 from flows.crash import crash_point
 from flows.inbox import FileOutcome, ingest, stamped, waiting_files
 from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
+from flows.progress import report
 from flows.runs import Run, flow_run
 
 CONTACT_COLUMNS = ("email", "phone", "postal_address")
@@ -150,7 +151,9 @@ def intake(campaign: str, as_of: date | None = None) -> IntakeSummary:
     """Every new file in inbox/<campaign>/lists/ → archive → claims in exactly one state."""
     with flow_run("intake", campaign, as_of) as run:
         outcomes = []
-        for path in waiting_files(run, "lists"):
+        waiting = waiting_files(run, "lists")
+        for number, path in enumerate(waiting, 1):
+            report(f"intake: file {number} of {len(waiting)}")
             outcomes.append(ingest_file(run, path))
             crash_point("intake:file")
         classify_claims(run)

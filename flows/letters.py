@@ -24,6 +24,7 @@ from flows.config import CampaignConfig
 from flows.crash import crash_point
 from flows.io import atomic_path, owner_only
 from flows.letter_batches import Batch, exit_with_parent, write_batch
+from flows.progress import report
 from flows.runs import Run, flow_run
 from flows.settings import templates_dir
 
@@ -169,16 +170,17 @@ def write_batches(batches: list[Batch]) -> list[dict[str, Any]]:
         owner_only(folder)  # here, not in the workers (see letter_batches.write_batch)
     workers = min(len(batches), os.cpu_count() or 1)
     if workers == 1 or sum(len(b.letters) for b in batches) < IN_PROCESS_LETTERS:
-        return _collect(map(write_batch, batches))
+        return _collect(map(write_batch, batches), len(batches))
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=spawn, initializer=exit_with_parent) as pool:
-        return _collect(pool.map(write_batch, batches))
+        return _collect(pool.map(write_batch, batches), len(batches))
 
 
-def _collect(written: Iterator[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _collect(written: Iterator[list[dict[str, Any]]], batches: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for batch_rows in written:
+    for number, batch_rows in enumerate(written, 1):
         rows.extend(batch_rows)
+        report(f"letters: batch {number} of {batches} written ({len(rows):,} letters)")
         crash_point("letters:batch")  # some batches written, others not
     return rows
 

@@ -12,6 +12,7 @@ from prefect import flow
 
 from flows.crash import crash_point
 from flows.lock import exclusive
+from flows.progress import report
 from flows.settings import Paths
 
 STEPS = ("intake", "compensate", "letters", "reconcile")
@@ -59,7 +60,8 @@ def run_steps(campaign: str, as_of: date) -> NightlySummary:
 
     summary = NightlySummary(campaign, as_of)
     flows: tuple[Callable[..., Any], ...] = (intake, compensate, letters, reconcile)
-    for step, step_flow in zip(STEPS, flows, strict=True):
+    for number, (step, step_flow) in enumerate(zip(STEPS, flows, strict=True), 1):
+        report(f"step {number} of {len(STEPS)}, {step}")
         try:
             result = step_flow(campaign=campaign, as_of=as_of)
         except Exception as exc:

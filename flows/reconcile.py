@@ -19,6 +19,7 @@ from flows.compensate import write_instruction_files
 from flows.crash import crash_point
 from flows.inbox import FileOutcome, ingest, stamped, waiting_files
 from flows.payout_files import read_payouts
+from flows.progress import report
 from flows.runs import Run, flow_run
 
 UTILISATION_WARNING = Decimal("0.90")
@@ -207,7 +208,9 @@ def reconcile(campaign: str, as_of: date | None = None) -> ReconcileSummary:
     """New payout files → payouts → every instruction and payout classed → reports, alerts."""
     with flow_run("reconcile", campaign, as_of) as run:
         files = []
-        for path in waiting_files(run, "payouts"):
+        waiting = waiting_files(run, "payouts")
+        for number, path in enumerate(waiting, 1):
+            report(f"reconcile: payout file {number} of {len(waiting)}")
             files.append(load_payout_file(run, path))
             crash_point("reconcile:payout_file")
         reissued = match(run)
