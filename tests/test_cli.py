@@ -140,3 +140,28 @@ def test_expected_failures_are_logged_without_a_traceback():
     halt, crash = record(BudgetHalt("shortfall")), record(ZeroDivisionError())
     assert _NoTracebackForExpectedFailures().filter(halt) and halt.exc_info is None
     assert _NoTracebackForExpectedFailures().filter(crash) and crash.exc_info is not None
+
+
+def test_nightly_for_all_campaigns_runs_each_and_reports_the_failed_one(workspace: Workspace):
+    shipped = workspace.paths.campaign_file(CAMPAIGN)
+    second = shipped.with_name("RC-2026-018.toml")
+    second.write_text(
+        shipped.read_text(encoding="utf-8").replace('id = "RC-2026-017"', 'id = "RC-2026-018"'),
+        encoding="utf-8",
+    )
+    workspace.write_csv("a.csv", [row(source_record_id="1")])
+    workspace.configure('reserve = "2500000.00"', 'reserve = "1.00"')  # RC-2026-017 halts
+    workspace.configure('policy = "prorate"', 'policy = "halt"')
+    result = runner.invoke(app, ["run", "nightly", "-c", "all", "--as-of", "2026-10-15"])
+    assert result.exit_code == 1
+    assert "Nightly RC-2026-017" in result.output and "Nightly RC-2026-018" in result.output
+    assert "the nightly run failed for RC-2026-017" in " ".join(result.output.split())
+    runs = workspace.query("select campaign, flow, status from runs order by campaign, started_at")
+    assert ("RC-2026-017", "compensate", "failed") in runs
+    assert ("RC-2026-017", "letters", "completed") not in runs  # the night stopped there
+    assert [r[1] for r in runs if r[0] == "RC-2026-018"] == [
+        "intake",
+        "compensate",
+        "letters",
+        "reconcile",
+    ]
