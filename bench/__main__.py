@@ -41,9 +41,10 @@ def demo_pipeline() -> list[str]:
 
 
 def main() -> None:
-    from bench import letters
+    from bench import letters, pipeline
 
-    sections = [*demo_pipeline(), "", *letters.main()]
+    sizes = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "100000,1000000").split(","))
+    sections = [*demo_pipeline(), "", *letters.main(), "", *pipeline.main(sizes)]
     header = [
         "# Benchmark results",
         "",
