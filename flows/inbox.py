@@ -10,7 +10,9 @@ from pathlib import Path
 import polars as pl
 
 from flows import db
+from flows.crash import crash_point
 from flows.io import FileRejected, archive, reject, sha256_file
+from flows.progress import report
 from flows.runs import Run
 
 
@@ -24,6 +26,20 @@ class FileOutcome:
     rows: int = 0
     quarantined: int = 0
     message: str = ""
+
+
+def load_waiting(
+    run: Run, kind: str, load: Callable[[Run, Path], FileOutcome]
+) -> list[FileOutcome]:
+    """Every file waiting in inbox/<campaign>/<kind>/, loaded one by one, with progress and a
+    crash point (`<flow>:file`) after each."""
+    waiting = waiting_files(run, kind)
+    outcomes = []
+    for number, path in enumerate(waiting, 1):
+        report(f"{run.flow}: file {number} of {len(waiting)}")
+        outcomes.append(load(run, path))
+        crash_point(f"{run.flow}:file")
+    return outcomes
 
 
 def stamped(frame: pl.DataFrame, path: Path, sha256: str, seq: int) -> pl.DataFrame:

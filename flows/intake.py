@@ -14,9 +14,8 @@ from prefect.cache_policies import NO_CACHE
 from flows import db
 from flows.config import CANONICAL_COLUMNS, CampaignConfig
 from flows.crash import crash_point
-from flows.inbox import FileOutcome, ingest, stamped, waiting_files
+from flows.inbox import FileOutcome, ingest, load_waiting, stamped
 from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
-from flows.progress import report
 from flows.runs import Run, flow_run
 
 CONTACT_COLUMNS = ("email", "phone", "postal_address")
@@ -150,12 +149,7 @@ def summarise(run: Run, files: list[FileOutcome]) -> IntakeSummary:
 def intake(campaign: str, as_of: date | None = None) -> IntakeSummary:
     """Every new file in inbox/<campaign>/lists/ → archive → claims in exactly one state."""
     with flow_run("intake", campaign, as_of) as run:
-        outcomes = []
-        waiting = waiting_files(run, "lists")
-        for number, path in enumerate(waiting, 1):
-            report(f"intake: file {number} of {len(waiting)}")
-            outcomes.append(ingest_file(run, path))
-            crash_point("intake:file")
+        outcomes = load_waiting(run, "lists", ingest_file)
         classify_claims(run)
         crash_point("intake:classified")
         return summarise(run, outcomes)

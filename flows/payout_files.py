@@ -130,7 +130,8 @@ def camt_rows(path: Path) -> list[list[Any]]:
 
 
 def _camt_row(entry: ET.Element, tx: ET.Element, entry_no: int) -> list[Any]:
-    amount = _find(tx, "Amt") if _find(tx, "Amt") is not None else _find(entry, "Amt")
+    found = _find(tx, "Amt")
+    amount = found if found is not None else _find(entry, "Amt")
     reason = _text(tx, "RtrInf", "Rsn", "Cd") or _text(tx, "RtrInf", "Rsn", "Prtry")
     if _text(entry, "RvslInd") == "true":
         status = "reversed"

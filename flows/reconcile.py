@@ -17,9 +17,8 @@ from flows import db
 from flows.budget import reserve_position
 from flows.compensate import write_instruction_files
 from flows.crash import crash_point
-from flows.inbox import FileOutcome, ingest, stamped, waiting_files
+from flows.inbox import FileOutcome, ingest, load_waiting, stamped
 from flows.payout_files import read_payouts
-from flows.progress import report
 from flows.runs import Run, flow_run
 
 UTILISATION_WARNING = Decimal("0.90")
@@ -207,12 +206,7 @@ def publish(summary: ReconcileSummary, currency: str) -> None:
 def reconcile(campaign: str, as_of: date | None = None) -> ReconcileSummary:
     """New payout files → payouts → every instruction and payout classed → reports, alerts."""
     with flow_run("reconcile", campaign, as_of) as run:
-        files = []
-        waiting = waiting_files(run, "payouts")
-        for number, path in enumerate(waiting, 1):
-            report(f"reconcile: payout file {number} of {len(waiting)}")
-            files.append(load_payout_file(run, path))
-            crash_point("reconcile:payout_file")
+        files = load_waiting(run, "payouts", load_payout_file)
         reissued = match(run)
         crash_point("reconcile:classified")
         totals = money_totals(run.con, run.campaign)

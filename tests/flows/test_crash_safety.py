@@ -32,7 +32,7 @@ KILL_POINTS = [
     "letters:batch",  # some letter batches written, others not
     "letters:manifest",  # every letter written, the manifest too, nothing recorded
     "nightly:letters",
-    "reconcile:payout_file",
+    "reconcile:file",
     "instructions:file#2",  # the reissue's instruction file, under its temporary name
     "reconcile:reports",  # the report CSVs written, the workbook not
     "nightly:reconcile",
