@@ -41,10 +41,11 @@ def demo_pipeline() -> list[str]:
 
 
 def main() -> None:
-    from bench import letters, pipeline
+    from bench import letters, pipeline, startup
 
     sizes = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "100000,1000000").split(","))
-    sections = [*demo_pipeline(), "", *letters.main(), "", *pipeline.main(sizes)]
+    sections = [*demo_pipeline(), "", *letters.main(), "", *startup.main(), ""]
+    sections += pipeline.main(sizes)
     header = [
         "# Benchmark results",
         "",

@@ -9,11 +9,14 @@ file plus one aggregate over it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import json
 import os
 import random
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from flows.demo import People, _serial, claim_rows
+from flows.embedded import STATE_FILE
 from flows.settings import SHIPPED_CONFIG_DIR
 
 CAMPAIGN = "RC-BENCH"
@@ -91,10 +95,14 @@ class Measured:
     peak_rss_mib: float
 
 
-def recall(home: Path, config: Path, *args: str) -> Measured:
-    """One `recall` command in its own process: wall time and that process's peak RSS."""
-    env = {**os.environ, "RECALL_HOME": str(home), "RECALL_CONFIG_DIR": str(config)}
-    env.pop("PREFECT_API_URL", None)  # the embedded default: a temporary local API
+def recall(home: Path, config: Path, *args: str, **settings: str) -> Measured:
+    """One `recall` command in its own process: wall time and that process's peak RSS.
+
+    By default it reaches Prefect the embedded way, its Prefect home in the data home;
+    `settings` (PREFECT_API_URL, PREFECT_HOME, ...) change that.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    env |= {"RECALL_HOME": str(home), "RECALL_CONFIG_DIR": str(config), **settings}
     command = [sys.executable, "-m", "flows.cli", *args, "-c", CAMPAIGN, "--as-of", AS_OF]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -105,18 +113,35 @@ def recall(home: Path, config: Path, *args: str) -> Measured:
     return Measured(seconds, usage.ru_maxrss / 1024)
 
 
-def intake_and_compensate(count: int | None, work: Path) -> Measured:
-    home, config = work / f"home-{count or 0}", work / f"config-{count or 0}"
-    write_config(config)
+def intake_and_compensate(count: int, work: Path, run: int = 0) -> Measured:
+    """Both commands on a new data home holding `count` claims; one embedded Prefect server
+    (started by the first call) serves every call of the benchmark."""
+    home, config = work / f"home-{count}-{run}", work / "config"
+    if not config.exists():
+        write_config(config)
     if count:
         inbox = home / "inbox" / CAMPAIGN / "lists"
         inbox.mkdir(parents=True)
         os.link(claims_file(count), inbox / "claims.csv")
-    intake = recall(home, config, "run", "intake")
-    compensate = recall(home, config, "run", "compensate")
+    settings = {"PREFECT_HOME": str(work / "prefect")}
+    intake = recall(home, config, "run", "intake", **settings)
+    compensate = recall(home, config, "run", "compensate", **settings)
     return Measured(
         intake.seconds + compensate.seconds, max(intake.peak_rss_mib, compensate.peak_rss_mib)
     )
+
+
+def stop_embedded(prefect_home: Path) -> None:
+    """Stop the embedded Prefect server a benchmark left running (its state file names it)."""
+    state = prefect_home / STATE_FILE
+    if not state.exists():
+        return
+    pid = json.loads(state.read_text(encoding="utf-8"))["pid"]
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    while state.exists() and Path(f"/proc/{pid}").exists():
+        time.sleep(0.1)
+    state.unlink(missing_ok=True)
 
 
 def floor(count: int) -> float:
@@ -136,9 +161,10 @@ def main(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[str]:
     lines = ["## Intake + compensate", ""]
     work = Path(tempfile.mkdtemp(prefix="recall-bench-pipeline-"))
     try:
-        empty = intake_and_compensate(None, work)
+        intake_and_compensate(0, work)  # starts the embedded server, creates its database
+        empty = intake_and_compensate(0, work, run=1)
         lines.append(
-            f"- empty inbox (start-up: two `recall` processes, embedded Prefect API): "
+            f"- empty inbox (two `recall` processes, the embedded Prefect server running): "
             f"{empty.seconds:.1f} s, peak RSS {empty.peak_rss_mib:,.0f} MiB"
         )
         for count in sizes:
@@ -153,6 +179,7 @@ def main(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[str]:
                 f"(target ≤ 2× at 1M)"
             )
     finally:
+        stop_embedded(work / "prefect")
         shutil.rmtree(work, ignore_errors=True)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines.append(f"- (the benchmark process itself peaked at {own:,.0f} MiB)")

@@ -122,6 +122,9 @@ class _NoTracebackForExpectedFailures(logging.Filter):
 
 def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
     """Validate the config, then run one flow; a failed run exits 1 with its message."""
+    from flows import embedded
+
+    embedded.start()  # the Prefect API starts while this process imports the flow's modules
     _check_config(campaign)
     import importlib
 
@@ -132,6 +135,7 @@ def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
 
     with console.status(f"running {name} (Prefect start-up takes a few seconds)…") as status:
         flow = getattr(importlib.import_module(f"flows.{name}"), name)
+        embedded.wait_ready()
         stop = listen(lambda message: status.update(f"{name} {campaign}: {message}…"))
         try:
             return flow(campaign=campaign, as_of=as_of)

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import fastexcel
 import polars as pl
+import xlsxwriter
 
 CHUNK = 1 << 20
+MONEY = "#,##0.00"
 READABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 # columns a reader may add beside the file's own: physical line number, cell count as expected
 LINE_NO, FIELDS_OK = "__line_no", "__fields_ok"
@@ -198,3 +200,23 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
             pl.lit(True).alias(FIELDS_OK),
         )
     return frame.with_columns(pl.exclude(LINE_NO, FIELDS_OK).cast(pl.String))
+
+
+def money_columns(frame: pl.DataFrame) -> list[str]:
+    return [c for c, t in frame.schema.items() if isinstance(t, pl.Decimal)]
+
+
+def write_workbook(frames: dict[str, pl.DataFrame], target: Path) -> None:
+    """One sheet per table: money formatted, header frozen, autofilter on; text is never
+    taken for a formula or a link."""
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(target, options) as workbook:
+        for sheet, frame in frames.items():
+            frame.write_excel(
+                workbook=workbook,
+                worksheet=sheet,
+                column_formats={c: MONEY for c in money_columns(frame)},
+                autofilter=True,
+                freeze_panes=(1, 0),
+                autofit=True,
+            )

@@ -9,20 +9,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import xlsxwriter
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from flows import db
 from flows.crash import crash_point
-from flows.io import atomic_path, owner_only
+from flows.io import atomic_path, money_columns, owner_only, write_workbook
 from flows.settings import templates_dir
 
 if TYPE_CHECKING:
     from flows.reconcile import ReconcileSummary
     from flows.runs import Run
 
-MONEY = "#,##0.00"
 SHEETS = ("Summary", "Exceptions", "By tier", "By region", "Aging")
 HTML_EXCEPTIONS = 200  # rows shown in the HTML report; the CSV and workbook hold them all
 
@@ -82,25 +80,6 @@ def tables(run: Run, summary: ReconcileSummary) -> dict[str, pl.DataFrame]:
     ):
         frames[sheet] = run.con.sql(db.sql_text(statement), params={"campaign": run.campaign}).pl()
     return frames
-
-
-def _money_columns(frame: pl.DataFrame) -> list[str]:
-    return [c for c, t in frame.schema.items() if isinstance(t, pl.Decimal)]
-
-
-def write_workbook(frames: dict[str, pl.DataFrame], target: Path) -> None:
-    """One sheet per table: money formatted, header frozen, autofilter on."""
-    options = {"strings_to_formulas": False, "strings_to_urls": False}
-    with xlsxwriter.Workbook(target, options) as workbook:
-        for sheet, frame in frames.items():
-            frame.write_excel(
-                workbook=workbook,
-                worksheet=sheet,
-                column_formats={c: MONEY for c in _money_columns(frame)},
-                autofilter=True,
-                freeze_panes=(1, 0),
-                autofit=True,
-            )
 
 
 def _svg(figure: Any) -> Markup:
@@ -201,7 +180,7 @@ def write_html(
             "rows": exceptions.head(HTML_EXCEPTIONS).rows(),
             "total": exceptions.height,
         },
-        money_columns={c for f in frames.values() for c in _money_columns(f)},
+        money_columns={c for f in frames.values() for c in money_columns(f)},
     )
     target.write_text(html, encoding="utf-8")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
+import fastexcel
 import pytest
 
 from flows.compensate import BudgetHalt, add_top_up
@@ -224,6 +225,24 @@ def test_review_decisions(workspace: Workspace):
     assert second.position.held_back == Decimal("180.00")  # D still pending
     decide(workspace, [[ids["A"], "reject", "", "Chen", "again, in a later file"]], "e.csv")
     assert workspace.compensate().decisions == {"already_decided": 1}
+
+
+def test_review_queue_workbook_is_rewritten_only_when_the_queue_changes(workspace: Workspace):
+    workspace.write_csv("a.csv", [claim(r, n, flags="vip") for n, r in enumerate("AB")])
+    workspace.intake()
+    workspace.compensate()
+    folder = workspace.paths.out(CAMPAIGN, "review")
+    workbook = folder / "queue.xlsx"
+    first = workbook.stat().st_mtime_ns, workbook.read_bytes()
+    workspace.compensate()
+    assert (workbook.stat().st_mtime_ns, workbook.read_bytes()) == first
+    ids = dict(workspace.query("select source_record_id, claim_id from claims"))
+    decide(workspace, [[ids["A"], "approve", "", "Wang", ""]])
+    workspace.compensate()
+    rows = fastexcel.read_excel(workbook).load_sheet("review queue").to_polars()
+    assert rows["source_record_id"].to_list() == ["B"]
+    with (folder / "queue.csv").open(encoding="utf-8") as handle:
+        assert [r["source_record_id"] for r in csv.DictReader(handle)] == ["B"]
 
 
 def test_decision_line_with_surplus_cells_is_invalid_and_the_rest_apply(workspace: Workspace):
