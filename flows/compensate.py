@@ -7,17 +7,20 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import db
 from flows.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
 from flows.crash import crash_point
-from flows.io import atomic_path, owner_only, write_workbook
+from flows.io import atomic_path, owner_only, sha256_file, write_workbook
 from flows.reviews import load_decisions
 from flows.runs import Run, database, flow_run
 from flows.settings import Paths
+
+QUEUE_WORKBOOK_MAX_ROWS = 100_000  # a bigger queue is shared out from queue.csv
 
 
 class BudgetHalt(Exception):
@@ -166,9 +169,9 @@ def write_instruction_files(run: Run) -> list[Path]:
             rows = run.con.sql(
                 db.sql_text("compensate/instruction_rows"),
                 params={"campaign": run.campaign, "run_id": run_id},
-            ).pl()
+            )
             with atomic_path(target, mode=0o600) as tmp:
-                rows.write_csv(tmp)
+                rows.pl(lazy=True).sink_csv(tmp)  # streamed: memory does not grow with it
                 crash_point("instructions:file")  # written, not yet in place
             written.append(target)
     return written
@@ -178,24 +181,33 @@ def write_instruction_files(run: Run) -> list[Path]:
 def write_outputs(run: Run) -> list[Path]:
     """Instruction CSVs for every run that lacks its file, and the review queue (CSV + XLSX)."""
     written = write_instruction_files(run)
-    queue = run.con.sql(
-        db.sql_text("compensate/review_queue"), params={"campaign": run.campaign}
-    ).pl()
+    queue = run.con.sql(db.sql_text("compensate/review_queue"), params={"campaign": run.campaign})
     write_review_queue(queue, owner_only(run.paths.out(run.campaign, "review")))
     return written
 
 
-def write_review_queue(queue: pl.DataFrame, folder: Path) -> None:
-    """queue.csv and queue.xlsx; left as they are when the queue has not changed (the
-    workbook costs ~17 µs a cell here: 70,000 reviews take about 20 s)."""
-    text = queue.write_csv()
+def write_review_queue(queue: duckdb.DuckDBPyRelation, folder: Path) -> None:
+    """queue.csv, and queue.xlsx up to QUEUE_WORKBOOK_MAX_ROWS reviews; both left as they are
+    when the queue has not changed (the workbook costs ~17 µs a cell here: 70,000 reviews take
+    about 20 s)."""
     csv_file, workbook = folder / "queue.csv", folder / "queue.xlsx"
-    if workbook.exists() and csv_file.exists() and csv_file.read_text(encoding="utf-8") == text:
-        return
-    with atomic_path(workbook, mode=0o600) as tmp:
-        write_workbook({"review queue": queue}, tmp)
     with atomic_path(csv_file, mode=0o600) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        queue.pl(lazy=True).sink_csv(tmp)
+        rows = int(pl.scan_csv(tmp).select(pl.len()).collect().item())
+        fits = rows <= QUEUE_WORKBOOK_MAX_ROWS
+        unchanged = csv_file.exists() and sha256_file(csv_file) == sha256_file(tmp)
+        if unchanged and (workbook.exists() or not fits):
+            return
+        if fits:
+            with atomic_path(workbook, mode=0o600) as book:
+                write_workbook({"review queue": queue.pl()}, book)
+        else:
+            workbook.unlink(missing_ok=True)
+            get_run_logger().warning(
+                "the review queue has %d reviews; queue.xlsx is written up to %d: use queue.csv",
+                rows,
+                QUEUE_WORKBOOK_MAX_ROWS,
+            )
 
 
 @flow(name="compensate")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -68,10 +69,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
+MEMORY_ENV = "RECALL_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def memory_settings(path: Path | str) -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's working memory, capped (its default is 80 % of the machine): beyond it, large
+    joins and sorts spill to a folder beside the database instead of growing the process."""
+    settings: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_LIMIT)
+    }
+    if str(path) != ":memory:":
+        settings["temp_directory"] = str(Path(path).parent / "duckdb-spill")
+    return settings
+
+
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database and bring its schema up to date."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config=memory_settings(path))
     migrate(con)
     return con

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from flows import db
 from flows.crash import crash_point
-from flows.io import FileRejected, archive, reject, sha256_file
+from flows.io import FileRejected, archive, reject, sha256_file, sink_stage
 from flows.progress import report
 from flows.runs import Run
 
@@ -42,44 +44,58 @@ def load_waiting(
     return outcomes
 
 
-def stamped(frame: pl.DataFrame, path: Path, sha256: str, seq: int) -> pl.DataFrame:
-    """The rows of one inbox file, marked with the file they came from."""
-    return frame.with_columns(
-        pl.lit(sha256).alias("file_sha256"),
-        pl.lit(path.name).alias("source_file"),
-        pl.lit(path.suffix.lower().lstrip(".")).alias("source_format"),
-        pl.lit(seq, dtype=pl.Int64).alias("ingest_seq"),
-    )
+@contextmanager
+def stage_view(
+    con: duckdb.DuckDBPyConnection, name: str, stage: Path, source: Path, sha256: str, seq: int
+) -> Iterator[None]:
+    """A view `name` over a file's staged rows (Parquet, read as DuckDB streams it), marked
+    with the file they came from."""
+    constants = {
+        "file_sha256": sha256,
+        "source_file": source.name,
+        "source_format": source.suffix.lower().lstrip("."),
+    }
+    columns = [
+        duckdb.StarExpression(),
+        *(duckdb.ConstantExpression(v).alias(k) for k, v in constants.items()),
+        duckdb.ConstantExpression(seq).cast(duckdb.sqltype("BIGINT")).alias("ingest_seq"),
+    ]
+    con.read_parquet(str(stage)).select(*columns).create_view(name)
+    try:
+        yield
+    finally:
+        con.execute(f"drop view if exists {name}")  # a fixed name, never input
 
 
 def ingest(
     run: Run,
     kind: str,
     path: Path,
-    read: Callable[[Path, Path], pl.DataFrame],
-    load: Callable[[pl.DataFrame, str, int], int],
+    read: Callable[[Path, Path], pl.LazyFrame],
+    load: Callable[[Path, str, int], int],
 ) -> FileOutcome:
     """One inbox file, content-addressed: skipped when its sha256 was loaded before, else
     archived, read (`read(path, workdir)`; FileRejected moves the file to rejected/ with its
-    reason) and loaded in one transaction with its input_files record
-    (`load(frame, sha256, ingest_seq)` returns how many rows it quarantined)."""
+    reason), streamed to a Parquet stage and loaded in one transaction with its input_files
+    record (`load(stage, sha256, ingest_seq)` returns how many rows it quarantined)."""
     sha256 = sha256_file(path)
     if already_loaded(run, kind, sha256):
         return FileOutcome(path.name, sha256, "skipped", message="already loaded")
     archived = archive(path, run.paths.archive, sha256)
     seq = next_ingest_seq(run)
-    try:
-        with tempfile.TemporaryDirectory(dir=run.paths.home) as workdir:
-            frame = read(path, Path(workdir))
-    except FileRejected as exc:
-        message = f"{path.name}: {exc}"
-        record_input(run, kind, path, sha256, archived, seq, "rejected", error=str(exc))
-        reject(path, message)
-        return FileOutcome(path.name, sha256, "rejected", message=message)
-    with db.transaction(run.con):
-        quarantined = load(frame, sha256, seq)
-        record_input(run, kind, path, sha256, archived, seq, "loaded", frame.height)
-    return FileOutcome(path.name, sha256, "loaded", frame.height, quarantined)
+    with tempfile.TemporaryDirectory(dir=run.paths.home) as tmp:
+        workdir = Path(tmp)
+        try:
+            stage, rows = sink_stage(read(path, workdir), path, workdir)
+        except FileRejected as exc:
+            message = f"{path.name}: {exc}"
+            record_input(run, kind, path, sha256, archived, seq, "rejected", error=str(exc))
+            reject(path, message)
+            return FileOutcome(path.name, sha256, "rejected", message=message)
+        with db.transaction(run.con):
+            quarantined = load(stage, sha256, seq)
+            record_input(run, kind, path, sha256, archived, seq, "loaded", rows)
+    return FileOutcome(path.name, sha256, "loaded", rows, quarantined)
 
 
 def waiting_files(run: Run, kind: str) -> list[Path]:

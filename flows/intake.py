@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import db
 from flows.config import CANONICAL_COLUMNS, CampaignConfig
 from flows.crash import crash_point
-from flows.inbox import FileOutcome, ingest, load_waiting, stamped
+from flows.inbox import FileOutcome, ingest, load_waiting, stage_view
 from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
 from flows.runs import Run, flow_run
 
@@ -31,14 +31,15 @@ def required_columns(config: CampaignConfig) -> list[str]:
     return required
 
 
-def canonical_frame(frame: pl.DataFrame, config: CampaignConfig, file_name: str) -> pl.DataFrame:
+def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str) -> pl.LazyFrame:
     """Rename a file's columns to the canonical ones (source mapping, then names as given)."""
     source = config.source_for(file_name)
     mapping = source.columns if source else {}
-    frame = frame.rename({c: c.strip() for c in frame.columns})
+    columns = [c.strip() for c in frame.collect_schema().names()]
+    frame = frame.rename(dict(zip(frame.collect_schema().names(), columns, strict=True)))
     raw = pl.struct(pl.exclude(LINE_NO, FIELDS_OK)).struct.json_encode().alias("raw")
     targets: dict[str, str] = {}
-    for column in frame.columns:
+    for column in columns:
         target = mapping.get(column, column.lower())
         if target in CANONICAL_COLUMNS:
             if target in targets.values():
@@ -74,27 +75,25 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
     """Archive one file by sha256 and load its rows as claims or quarantine, in one transaction."""
     source = run.config.source_for(path.name)
 
-    def read(path: Path, workdir: Path) -> pl.DataFrame:
+    def read(path: Path, workdir: Path) -> pl.LazyFrame:
         encoding, sheet = (source.encoding, source.sheet) if source else ("utf-8", None)
         frame = read_table(path, encoding, sheet, workdir)
         return canonical_frame(frame, run.config, path.name)
 
-    def load(stage: pl.DataFrame, sha256: str, seq: int) -> int:
-        stage_rows = stamped(stage, path, sha256, seq)
+    def load(stage: Path, sha256: str, seq: int) -> int:
         config, con = run.config, run.con
-        con.register("stage_rows", stage_rows)
-        db.run(
-            con,
-            "intake/parsed_rows",
-            as_of=run.as_of,
-            languages=config.campaign.languages,
-            default_language=config.default_language,
-            require_serial=bool(config.eligibility.serial_ranges),
-            require_lot=bool(config.eligibility.lots),
-        )
+        with stage_view(con, "stage_rows", stage, path, sha256, seq):
+            db.run(
+                con,
+                "intake/parsed_rows",
+                as_of=run.as_of,
+                languages=config.campaign.languages,
+                default_language=config.default_language,
+                require_serial=bool(config.eligibility.serial_ranges),
+                require_lot=bool(config.eligibility.lots),
+            )
         db.run(con, "intake/quarantine", campaign=run.campaign, run_id=run.run_id)
         db.run(con, "intake/claims", campaign=run.campaign, run_id=run.run_id)
-        con.unregister("stage_rows")
         return int(
             db.scalar(con, "select count(*) from parsed_rows where quarantine_reasons <> ''")
         )

@@ -161,45 +161,68 @@ def _read_ragged_csv(path: Path) -> pl.DataFrame:
     )
 
 
-def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> pl.DataFrame:
+def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> pl.LazyFrame:
     """Every cell of the file as text (null for empty), with the original column names, plus
-    LINE_NO (where the row starts in the file) and FIELDS_OK (its cell count is the header's)."""
+    LINE_NO (where the row starts in the file) and FIELDS_OK (its cell count is the header's).
+
+    A CSV is parsed once here to find unreadable or ragged rows and stays on disk: the frame
+    is lazy, so `sink_stage` streams it and memory does not grow with the file.
+    """
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise FileRejected("the file is empty")
     try:
         if suffix == ".csv":
-            utf8, _ = decoded_csv(path, encoding, workdir)
-            try:
-                frame = pl.read_csv(utf8, infer_schema=False, truncate_ragged_lines=False)
-            except pl.exceptions.ComputeError as exc:
-                if "more fields" not in str(exc):
-                    raise
-                frame = _read_ragged_csv(utf8)
+            frame = _scan_csv(decoded_csv(path, encoding, workdir)[0])
         elif suffix == ".xlsx":
             reader = fastexcel.read_excel(path)
-            frame = reader.load_sheet(
-                sheet if sheet is not None else 0, dtypes="string"
-            ).to_polars()
+            frame = (
+                reader.load_sheet(sheet if sheet is not None else 0, dtypes="string")
+                .to_polars()
+                .lazy()
+            )
         elif suffix == ".parquet":
-            frame = pl.read_parquet(path)
-            frame = frame.select(pl.all().cast(pl.String))
+            frame = pl.scan_parquet(path)
         else:
             raise FileRejected(f"unsupported file type {suffix!r} (use CSV, XLSX or Parquet)")
+        if frame.select(pl.len()).collect().item() == 0:
+            raise FileRejected("the file has no data rows")
     except FileRejected:
         raise
     except Exception as exc:  # every reader error becomes one line naming the cause
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FileRejected(f"unreadable {suffix.lstrip('.').upper()} file: {first_line}") from exc
-    if frame.height == 0:
-        raise FileRejected("the file has no data rows")
-    if LINE_NO not in frame.columns:  # one row per line; the header is line 1 (not in Parquet)
+        raise unreadable(suffix, exc) from exc
+    if LINE_NO not in frame.collect_schema().names():  # one row per line; header is line 1
         first = 1 if suffix == ".parquet" else 2
-        frame = frame.with_columns(
-            (pl.int_range(pl.len(), dtype=pl.Int64) + first).alias(LINE_NO),
-            pl.lit(True).alias(FIELDS_OK),
+        frame = frame.with_row_index(LINE_NO, offset=first).with_columns(
+            pl.col(LINE_NO).cast(pl.Int64), pl.lit(True).alias(FIELDS_OK)
         )
     return frame.with_columns(pl.exclude(LINE_NO, FIELDS_OK).cast(pl.String))
+
+
+def _scan_csv(utf8: Path) -> pl.LazyFrame:
+    scan = pl.scan_csv(utf8, infer_schema=False, truncate_ragged_lines=False)
+    try:
+        scan.select(pl.all().null_count()).collect()  # parses every cell, keeps none
+    except pl.exceptions.ComputeError as exc:
+        if "more fields" not in str(exc):
+            raise
+        return _read_ragged_csv(utf8).lazy()
+    return scan
+
+
+def unreadable(suffix: str, exc: Exception) -> FileRejected:
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return FileRejected(f"unreadable {suffix.lstrip('.').upper()} file: {first_line}")
+
+
+def sink_stage(frame: pl.LazyFrame, path: Path, workdir: Path) -> tuple[Path, int]:
+    """The frame streamed to a Parquet file in workdir, and its row count."""
+    stage = workdir / "stage.parquet"
+    try:
+        frame.sink_parquet(stage)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise unreadable(path.suffix.lower(), exc) from exc
+    return stage, int(pl.scan_parquet(stage).select(pl.len()).collect().item())
 
 
 def money_columns(frame: pl.DataFrame) -> list[str]:

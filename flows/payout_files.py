@@ -21,7 +21,7 @@ from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
 PAYMENT_REF = re.compile(r"PR-[0-9A-F]{16}")
 
 
-def read_payouts(path: Path, config: CampaignConfig, workdir: Path) -> pl.DataFrame:
+def read_payouts(path: Path, config: CampaignConfig, workdir: Path) -> pl.LazyFrame:
     """The payouts of one file as text cells, with `line_no` and `fields_ok`."""
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
@@ -34,11 +34,11 @@ def read_payouts(path: Path, config: CampaignConfig, workdir: Path) -> pl.DataFr
         return _provider_frame(path, config, workdir)
     if not rows:
         raise FileRejected("the file has no booked entries")
-    frame = pl.DataFrame(rows, schema=[*PAYOUT_COLUMNS, "line_no"], orient="row")
+    frame = pl.LazyFrame(rows, schema=[*PAYOUT_COLUMNS, "line_no"], orient="row")
     return frame.with_columns(pl.lit(True).alias("fields_ok"), pl.lit(None, pl.String).alias("raw"))
 
 
-def _provider_frame(path: Path, config: CampaignConfig, workdir: Path) -> pl.DataFrame:
+def _provider_frame(path: Path, config: CampaignConfig, workdir: Path) -> pl.LazyFrame:
     """A payment provider's CSV/XLSX, its columns mapped to ours and its statuses translated."""
     provider = config.payments.provider_for(path.name)
     frame = read_table(
@@ -48,9 +48,10 @@ def _provider_frame(path: Path, config: CampaignConfig, workdir: Path) -> pl.Dat
         workdir,
     )
     mapping = provider.columns if provider else {}
-    frame = frame.rename({c: c.strip() for c in frame.columns})
+    names = frame.collect_schema().names()
+    frame = frame.rename({c: c.strip() for c in names})
     raw = pl.struct(pl.exclude(LINE_NO, FIELDS_OK)).struct.json_encode().alias("raw")
-    targets = {c: mapping.get(c, c.lower()) for c in frame.columns}
+    targets = {c.strip(): mapping.get(c.strip(), c.strip().lower()) for c in names}
     present = {t: c for c, t in targets.items() if t in PAYOUT_COLUMNS}
     missing = [c for c in PAYOUT_COLUMNS if c != "return_reason" and c not in present]
     if missing:

@@ -17,7 +17,7 @@ from flows import db
 from flows.budget import reserve_position
 from flows.compensate import write_instruction_files
 from flows.crash import crash_point
-from flows.inbox import FileOutcome, ingest, load_waiting, stamped
+from flows.inbox import FileOutcome, ingest, load_waiting, stage_view
 from flows.payout_files import read_payouts
 from flows.runs import Run, flow_run
 
@@ -111,15 +111,14 @@ class ReconcileSummary:
 def load_payout_file(run: Run, path: Path) -> FileOutcome:
     """Archive one payout file by sha256 and load its new payouts (by provider_txn_id)."""
 
-    def read(path: Path, workdir: Path) -> pl.DataFrame:
+    def read(path: Path, workdir: Path) -> pl.LazyFrame:
         return read_payouts(path, run.config, workdir)
 
-    def load(stage: pl.DataFrame, sha256: str, seq: int) -> int:
-        run.con.register("stage_payouts", stamped(stage, path, sha256, seq))
-        db.run(run.con, "reconcile/payout_rows")
+    def load(stage: Path, sha256: str, seq: int) -> int:
+        with stage_view(run.con, "stage_payouts", stage, path, sha256, seq):
+            db.run(run.con, "reconcile/payout_rows")
         db.run(run.con, "reconcile/payout_quarantine", campaign=run.campaign, run_id=run.run_id)
         db.run(run.con, "reconcile/payouts", campaign=run.campaign, run_id=run.run_id)
-        run.con.unregister("stage_payouts")
         return int(
             db.scalar(run.con, "select count(*) from payout_rows where quarantine_reasons <> ''")
         )

@@ -8,21 +8,22 @@ from pathlib import Path
 import polars as pl
 
 from flows import db
-from flows.inbox import ingest, waiting_files
+from flows.inbox import ingest, stage_view, waiting_files
 from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
 from flows.runs import Run
 
 DECISION_COLUMNS = ("claim_id", "decision", "amount", "reviewer", "note")
 
 
-def _decisions_frame(path: Path, workdir: Path) -> pl.DataFrame:
+def _decisions_frame(path: Path, workdir: Path) -> pl.LazyFrame:
     frame = read_table(path, "utf-8", None, workdir)
-    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
-    missing = [c for c in ("claim_id", "decision") if c not in frame.columns]
+    frame = frame.rename({c: c.strip().lower() for c in frame.collect_schema().names()})
+    present = frame.collect_schema().names()
+    missing = [c for c in ("claim_id", "decision") if c not in present]
     if missing:
         raise FileRejected(f"required column missing: {', '.join(missing)}")
     cells = [
-        (pl.col(c) if c in frame.columns else pl.lit(None, pl.String))
+        (pl.col(c) if c in present else pl.lit(None, pl.String))
         .str.strip_chars()
         .replace("", None)
         .alias(c)
@@ -36,10 +37,9 @@ def load_decisions(run: Run) -> dict[str, int]:
     already_decided, not_in_review, invalid) and how many files were rejected."""
     outcomes: Counter[str] = Counter()
 
-    def load(stage: pl.DataFrame, sha256: str, seq: int) -> int:
-        run.con.register("stage_decisions", stage.with_columns(pl.lit(sha256).alias("file_sha256")))
-        db.run(run.con, "compensate/review_decisions", campaign=run.campaign, run_id=run.run_id)
-        run.con.unregister("stage_decisions")
+    def load(stage: Path, sha256: str, seq: int) -> int:
+        with stage_view(run.con, "stage_decisions", stage, path, sha256, seq):
+            db.run(run.con, "compensate/review_decisions", campaign=run.campaign, run_id=run.run_id)
         return 0
 
     for path in waiting_files(run, "reviews"):

@@ -8,6 +8,7 @@ from decimal import Decimal
 import fastexcel
 import pytest
 
+from flows import compensate as compensate_module
 from flows.compensate import BudgetHalt, add_top_up
 from tests.conftest import AS_OF, CAMPAIGN, Workspace, row
 
@@ -243,6 +244,17 @@ def test_review_queue_workbook_is_rewritten_only_when_the_queue_changes(workspac
     assert rows["source_record_id"].to_list() == ["B"]
     with (folder / "queue.csv").open(encoding="utf-8") as handle:
         assert [r["source_record_id"] for r in csv.DictReader(handle)] == ["B"]
+
+
+def test_a_review_queue_too_long_for_a_workbook_is_only_csv(workspace: Workspace, monkeypatch):
+    monkeypatch.setattr(compensate_module, "QUEUE_WORKBOOK_MAX_ROWS", 1)
+    workspace.write_csv("a.csv", [claim(r, n, flags="vip") for n, r in enumerate("AB")])
+    workspace.intake()
+    workspace.compensate()
+    folder = workspace.paths.out(CAMPAIGN, "review")
+    assert not (folder / "queue.xlsx").exists()
+    with (folder / "queue.csv").open(encoding="utf-8") as handle:
+        assert [r["source_record_id"] for r in csv.DictReader(handle)] == ["A", "B"]
 
 
 def test_decision_line_with_surplus_cells_is_invalid_and_the_rest_apply(workspace: Workspace):

@@ -18,7 +18,7 @@ COLUMNS = ["payment_ref", "provider_txn_id", "amount", "currency", "status", "va
 
 def payouts(name: str, tmp_path: Path) -> list[tuple]:
     frame = read_payouts(SAMPLES / name, CONFIG, tmp_path)
-    return frame.select([*COLUMNS, "return_reason", "line_no"]).rows()
+    return frame.select([*COLUMNS, "return_reason", "line_no"]).collect().rows()
 
 
 def test_camt053_booked_debits_reversals_and_batches(tmp_path):
