@@ -33,6 +33,7 @@ from flows.settings import SHIPPED_CONFIG_DIR
 CAMPAIGN = "RC-BENCH"
 AS_OF = "2026-10-15"
 CACHE = Path(tempfile.gettempdir()) / "recall-bench-data"
+PEER_MAX = 1_000_000  # the pandas baseline holds every row as Python objects
 COLUMNS = [
     "source_record_id",
     "customer_name",
@@ -113,7 +114,7 @@ def recall(home: Path, config: Path, *args: str, **settings: str) -> Measured:
     return Measured(seconds, usage.ru_maxrss / 1024)
 
 
-def intake_and_compensate(count: int, work: Path, run: int = 0) -> Measured:
+def intake_and_compensate(count: int, work: Path, run: int = 0) -> tuple[Measured, Path]:
     """Both commands on a new data home holding `count` claims; one embedded Prefect server
     (started by the first call) serves every call of the benchmark."""
     home, config = work / f"home-{count}-{run}", work / "config"
@@ -126,9 +127,40 @@ def intake_and_compensate(count: int, work: Path, run: int = 0) -> Measured:
     settings = {"PREFECT_HOME": str(work / "prefect")}
     intake = recall(home, config, "run", "intake", **settings)
     compensate = recall(home, config, "run", "compensate", **settings)
-    return Measured(
+    both = Measured(
         intake.seconds + compensate.seconds, max(intake.peak_rss_mib, compensate.peak_rss_mib)
     )
+    return both, home
+
+
+def outcome(home: Path) -> dict[str, str | int]:
+    """What our run decided, in the baseline's terms, read from the database."""
+    con = duckdb.connect(str(home / "recall.duckdb"), read_only=True)
+    try:
+        (quarantined,) = con.execute("select count(*) from quarantine").fetchone() or (0,)
+        entitled, total, review = con.execute(
+            "select count(*), sum(total), count(*) filter (where review_reasons <> '') "
+            "from entitlements"
+        ).fetchone() or (0, 0, 0)
+    finally:
+        con.close()
+    return {"quarantined": quarantined, "entitled": entitled, "review": review, "total": str(total)}
+
+
+def pandas_peer(count: int, work: Path) -> tuple[Measured, dict[str, str | int]]:
+    """The pandas baseline on the same file, in its own process."""
+    command = [sys.executable, "-m", "bench.pandas_baseline", str(claims_file(count))]
+    command += [str(work / "config"), AS_OF, CAMPAIGN]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    out, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
+    if status != 0:
+        raise RuntimeError(f"pandas baseline failed: {err.decode()[-2000:]}")
+    figures = json.loads(out)
+    figures.pop("rows")
+    return Measured(seconds, usage.ru_maxrss / 1024), figures
 
 
 def stop_embedded(prefect_home: Path) -> None:
@@ -162,14 +194,14 @@ def main(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[str]:
     work = Path(tempfile.mkdtemp(prefix="recall-bench-pipeline-"))
     try:
         intake_and_compensate(0, work)  # starts the embedded server, creates its database
-        empty = intake_and_compensate(0, work, run=1)
+        empty, _ = intake_and_compensate(0, work, run=1)
         lines.append(
             f"- empty inbox (two `recall` processes, the embedded Prefect server running): "
             f"{empty.seconds:.1f} s, peak RSS {empty.peak_rss_mib:,.0f} MiB"
         )
         for count in sizes:
             claims_file(count)  # generated before timing
-            run = intake_and_compensate(count, work)
+            run, home = intake_and_compensate(count, work)
             work_s = run.seconds - empty.seconds
             floor_s = floor(count)
             lines.append(
@@ -177,6 +209,19 @@ def main(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[str]:
                 f"{count / work_s:,.0f} claims/s, peak RSS {run.peak_rss_mib:,.0f} MiB; "
                 f"DuckDB floor {floor_s:.2f} s; work / floor = {work_s / floor_s:.1f}× "
                 f"(target ≤ 2× at 1M)"
+            )
+            ours = outcome(home)
+            if count > PEER_MAX:
+                lines.append(f"  - pandas baseline not run above {PEER_MAX:,} claims")
+                continue
+            peer, figures = pandas_peer(count, work)
+            same = "the same" if figures == ours else f"DIFFERENT ({figures} vs ours {ours})"
+            lines.append(
+                f"  - pandas baseline: {peer.seconds:.1f} s, peak RSS {peer.peak_rss_mib:,.0f} "
+                f"MiB; baseline / our work = {peer.seconds / work_s:.1f}× (target ≥ 30× at "
+                f"1M); its result is {same}: {ours['entitled']:,} claims entitled, "
+                f"{ours['review']:,} to review, {ours['quarantined']:,} quarantined, "
+                f"total {ours['total']}"
             )
     finally:
         stop_embedded(work / "prefect")
