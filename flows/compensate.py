@@ -20,8 +20,6 @@ from flows.reviews import load_decisions
 from flows.runs import Run, database, flow_run
 from flows.settings import Paths
 
-QUEUE_WORKBOOK_MAX_ROWS = 100_000  # a bigger queue is shared out from queue.csv
-
 
 class BudgetHalt(Exception):
     """The run's new offers do not fit the reserve; no offers were made."""
@@ -182,19 +180,20 @@ def write_outputs(run: Run) -> list[Path]:
     """Instruction CSVs for every run that lacks its file, and the review queue (CSV + XLSX)."""
     written = write_instruction_files(run)
     queue = run.con.sql(db.sql_text("compensate/review_queue"), params={"campaign": run.campaign})
-    write_review_queue(queue, owner_only(run.paths.out(run.campaign, "review")))
+    folder = owner_only(run.paths.out(run.campaign, "review"))
+    write_review_queue(queue, folder, run.config.review.workbook_max_rows)
     return written
 
 
-def write_review_queue(queue: duckdb.DuckDBPyRelation, folder: Path) -> None:
-    """queue.csv, and queue.xlsx up to QUEUE_WORKBOOK_MAX_ROWS reviews; both left as they are
-    when the queue has not changed (the workbook costs ~17 µs a cell here: 70,000 reviews take
-    about 20 s)."""
+def write_review_queue(queue: duckdb.DuckDBPyRelation, folder: Path, max_rows: int) -> None:
+    """queue.csv, and queue.xlsx up to `max_rows` reviews; both left as they are when the
+    queue has not changed (the workbook costs ~17 µs a cell here: 70,000 reviews take about
+    20 s)."""
     csv_file, workbook = folder / "queue.csv", folder / "queue.xlsx"
     with atomic_path(csv_file, mode=0o600) as tmp:
         queue.pl(lazy=True).sink_csv(tmp)
         rows = int(pl.scan_csv(tmp).select(pl.len()).collect().item())
-        fits = rows <= QUEUE_WORKBOOK_MAX_ROWS
+        fits = rows <= max_rows
         unchanged = csv_file.exists() and sha256_file(csv_file) == sha256_file(tmp)
         if unchanged and (workbook.exists() or not fits):
             return
@@ -204,9 +203,10 @@ def write_review_queue(queue: duckdb.DuckDBPyRelation, folder: Path) -> None:
         else:
             workbook.unlink(missing_ok=True)
             get_run_logger().warning(
-                "the review queue has %d reviews; queue.xlsx is written up to %d: use queue.csv",
+                "the review queue has %d reviews; queue.xlsx is written up to %d "
+                "([review] workbook_max_rows): use queue.csv",
                 rows,
-                QUEUE_WORKBOOK_MAX_ROWS,
+                max_rows,
             )
 
 

@@ -198,6 +198,8 @@ class Review(Strict):
     max_units_per_customer: int = Field(ge=1)
     injury_holdback: Money
     reply_within_days: int = Field(ge=0)
+    # queue.xlsx up to this many reviews (writing it costs ~0.3 ms a review); queue.csv always
+    workbook_max_rows: int = Field(default=20_000, ge=0)
 
 
 class Budget(Strict):

@@ -8,7 +8,6 @@ from decimal import Decimal
 import fastexcel
 import pytest
 
-from flows import compensate as compensate_module
 from flows.compensate import BudgetHalt, add_top_up
 from tests.conftest import AS_OF, CAMPAIGN, Workspace, row
 
@@ -246,8 +245,8 @@ def test_review_queue_workbook_is_rewritten_only_when_the_queue_changes(workspac
         assert [r["source_record_id"] for r in csv.DictReader(handle)] == ["B"]
 
 
-def test_a_review_queue_too_long_for_a_workbook_is_only_csv(workspace: Workspace, monkeypatch):
-    monkeypatch.setattr(compensate_module, "QUEUE_WORKBOOK_MAX_ROWS", 1)
+def test_a_review_queue_too_long_for_a_workbook_is_only_csv(workspace: Workspace):
+    workspace.configure("workbook_max_rows = 20000", "workbook_max_rows = 1")
     workspace.write_csv("a.csv", [claim(r, n, flags="vip") for n, r in enumerate("AB")])
     workspace.intake()
     workspace.compensate()
