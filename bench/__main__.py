@@ -41,11 +41,12 @@ def demo_pipeline() -> list[str]:
 
 
 def main() -> None:
-    from bench import letters, pipeline, startup
+    from bench import letters, overhead, pipeline, startup
 
     sizes = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "100000,1000000").split(","))
     sections = [*demo_pipeline(), "", *letters.main(), "", *startup.main(), ""]
-    sections += pipeline.main(sizes)
+    sections += [*pipeline.main(sizes), ""]
+    sections += overhead.main(int(os.environ.get("BENCH_OVERHEAD_SIZE", "100000")))
     header = [
         "# Benchmark results",
         "",

@@ -211,6 +211,15 @@ def main(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[str]:
                 f"(target ≤ 2× at 1M)"
             )
             ours = outcome(home)
+            if count <= PEER_MAX:
+                from bench.payouts import reconcile
+
+                settled, instructions, payouts = reconcile(home, work / "config", work / "prefect")
+                lines.append(
+                    f"  - reconcile: {instructions:,} instructions against {payouts:,} payout "
+                    f"rows in {settled.seconds:.1f} s (start-up included), peak RSS "
+                    f"{settled.peak_rss_mib:,.0f} MiB"
+                )
             if count > PEER_MAX:
                 lines.append(f"  - pandas baseline not run above {PEER_MAX:,} claims")
                 continue

@@ -73,7 +73,7 @@ checked as (
 final as (
     select
         ch.*,
-        substr(ch.file_sha256, 1, 12) || '-' || lpad(ch.line_no::varchar, 7, '0') as claim_id,
+        substr(ch.file_sha256, 1, 12) || '-' || printf('%07d', ch.line_no) as claim_id,
         case
             when ch.customer_ref is not null then 'ref:' || ch.customer_ref
             when ch.email_norm is not null then 'email:' || ch.email_norm

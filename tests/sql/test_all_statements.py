@@ -111,3 +111,24 @@ def test_statement_runs_on_empty_schema(prepared, name):
     first_line = db.sql_text(name).splitlines()[0]
     assert first_line.startswith("-- "), "first line states the grain"
     run(prepared, name)
+
+
+def test_claim_ids_stay_distinct_past_ten_million_lines(con):
+    lines = [2, 1_000_000, 10_000_000, 12_345_678]
+    stage = pl.DataFrame(
+        {c: [None] * len(lines) for c in (*CANONICAL_COLUMNS, "raw", "default_channel")}
+        | {"file_sha256": ["ab" * 32] * len(lines), "source_file": ["f.csv"] * len(lines)}
+        | {"source_format": ["csv"] * len(lines), "line_no": lines, "ingest_seq": [1] * 4}
+        | {"__fields_ok": [True] * len(lines)},
+        schema_overrides={c: pl.String for c in (*CANONICAL_COLUMNS, "raw", "default_channel")},
+    )
+    con.register("stage_rows", stage)
+    run(con, "intake/parsed_rows")
+    found = con.execute("select claim_id from parsed_rows order by line_no").fetchall()
+    ids = [claim_id for (claim_id,) in found]
+    assert ids == [
+        "abababababab-0000002",
+        "abababababab-1000000",
+        "abababababab-10000000",
+        "abababababab-12345678",
+    ]

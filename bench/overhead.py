@@ -1,0 +1,101 @@
+"""Prefect's overhead: the nightly flow on N claims with Prefect orchestration, and the same
+functions called plainly (every @flow and @task called as the function it wraps, no API, no
+run records), each in a fresh process on its own copy of the data.
+
+`python -m bench.overhead prefect|plain`: runs nightly on RECALL_HOME and prints its seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bench.pipeline import AS_OF, CAMPAIGN, Measured, claims_file, write_config
+
+
+def _plain() -> None:
+    """Flows and tasks become their functions; what needs a run context gets a stand-in."""
+    import prefect.artifacts
+    import prefect.flows
+    import prefect.tasks
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    prefect.flows.Flow.__call__ = call  # type: ignore[method-assign]
+    prefect.tasks.Task.__call__ = call  # type: ignore[method-assign]
+    for name in ("create_markdown_artifact", "create_table_artifact"):
+        setattr(prefect.artifacts, name, lambda *args, **kwargs: None)
+    import flows.compensate
+
+    flows.compensate.get_run_logger = lambda: logging.getLogger("recall")  # type: ignore[assignment]
+
+
+def _run(mode: str) -> float:
+    from flows import embedded
+    from flows.settings import configure_environment
+
+    configure_environment()
+    if mode == "plain":
+        _plain()
+    else:
+        embedded.start()
+        embedded.wait_ready()
+    from flows.nightly import nightly
+
+    started = time.perf_counter()
+    nightly(CAMPAIGN, date.fromisoformat(AS_OF))
+    return time.perf_counter() - started
+
+
+def nightly_in_process(mode: str, count: int, work: Path) -> Measured:
+    home, config = work / f"home-{mode}", work / "config"
+    if not config.exists():
+        write_config(config)
+    inbox = home / "inbox" / CAMPAIGN / "lists"
+    inbox.mkdir(parents=True)
+    os.link(claims_file(count), inbox / "claims.csv")
+    env = {**os.environ, "RECALL_HOME": str(home), "RECALL_CONFIG_DIR": str(config)}
+    env["PREFECT_HOME"] = str(work / "prefect")
+    env.pop("PREFECT_API_URL", None)
+    command = [sys.executable, "-m", "bench.overhead", mode]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    out, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
+    if status != 0:
+        raise RuntimeError(f"nightly ({mode}) failed: {err.decode()[-2000:]}")
+    return Measured(float(out.decode().split()[-1]), usage.ru_maxrss / 1024)
+
+
+def main(count: int) -> list[str]:
+    import shutil
+    import tempfile
+
+    from bench.pipeline import stop_embedded
+
+    work = Path(tempfile.mkdtemp(prefix="recall-bench-overhead-"))
+    try:
+        plain = nightly_in_process("plain", count, work)
+        orchestrated = nightly_in_process("prefect", count, work)
+    finally:
+        stop_embedded(work / "prefect")
+        shutil.rmtree(work, ignore_errors=True)
+    overhead = (orchestrated.seconds - plain.seconds) / plain.seconds
+    return [
+        "## Prefect overhead",
+        "",
+        f"- nightly on {count:,} claims (intake, compensate, letters, reconcile), timed inside "
+        f"the process after imports, the embedded Prefect server running: with Prefect "
+        f"{orchestrated.seconds:.1f} s, the same functions called plainly {plain.seconds:.1f} s: "
+        f"**overhead {overhead:+.1%}** (target ≤ 5 %)",
+    ]
+
+
+if __name__ == "__main__":
+    print(f"{_run(sys.argv[1]):.3f}")
