@@ -15,7 +15,7 @@ from flows import db
 from flows.config import CANONICAL_COLUMNS, CampaignConfig
 from flows.crash import crash_point
 from flows.inbox import FileOutcome, ingest, load_waiting, stage_view
-from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
+from flows.io import FIELDS_OK, LINE_NO, FileRejected, blank_as_null, read_table
 from flows.runs import Run, flow_run
 
 CONTACT_COLUMNS = ("email", "phone", "postal_address")
@@ -53,9 +53,7 @@ def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str)
         missing.append("email|phone|postal_address")
     if missing:
         raise FileRejected(f"required column missing: {', '.join(dict.fromkeys(missing))}")
-    cells = [
-        pl.col(src).str.strip_chars().replace("", None).alias(dst) for src, dst in targets.items()
-    ]
+    cells = [blank_as_null(src).alias(dst) for src, dst in targets.items()]
     absent = [pl.lit(None, dtype=pl.String).alias(c) for c in CANONICAL_COLUMNS if c not in present]
     position = [pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK)]
     return frame.select([*cells, *absent, raw, *position]).with_columns(

@@ -173,19 +173,17 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
         raise FileRejected("the file is empty")
     try:
         if suffix == ".csv":
-            frame = _scan_csv(decoded_csv(path, encoding, workdir)[0])
+            frame, rows = _scan_csv(decoded_csv(path, encoding, workdir)[0])
         elif suffix == ".xlsx":
             reader = fastexcel.read_excel(path)
-            frame = (
-                reader.load_sheet(sheet if sheet is not None else 0, dtypes="string")
-                .to_polars()
-                .lazy()
-            )
+            loaded = reader.load_sheet(sheet if sheet is not None else 0, dtypes="string")
+            frame, rows = loaded.to_polars().lazy(), loaded.height
         elif suffix == ".parquet":
             frame = pl.scan_parquet(path)
+            rows = int(frame.select(pl.len()).collect().item())  # from the file's metadata
         else:
             raise FileRejected(f"unsupported file type {suffix!r} (use CSV, XLSX or Parquet)")
-        if frame.select(pl.len()).collect().item() == 0:
+        if rows == 0:
             raise FileRejected("the file has no data rows")
     except FileRejected:
         raise
@@ -199,15 +197,26 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
     return frame.with_columns(pl.exclude(LINE_NO, FIELDS_OK).cast(pl.String))
 
 
-def _scan_csv(utf8: Path) -> pl.LazyFrame:
+def _scan_csv(utf8: Path) -> tuple[pl.LazyFrame, int]:
+    """The CSV as a lazy frame and its row count. A first streamed pass parses every cell and
+    keeps none, so unreadable or ragged rows are found before anything is loaded."""
     scan = pl.scan_csv(utf8, infer_schema=False, truncate_ragged_lines=False)
+    first = scan.collect_schema().names()[0]
     try:
-        scan.select(pl.all().null_count()).collect()  # parses every cell, keeps none
+        counted = scan.select(pl.col(first).len().alias("__rows"), pl.all().null_count()).collect()
     except pl.exceptions.ComputeError as exc:
         if "more fields" not in str(exc):
             raise
-        return _read_ragged_csv(utf8).lazy()
-    return scan
+        ragged = _read_ragged_csv(utf8)
+        return ragged.lazy(), ragged.height
+    return scan, int(counted.item(0, 0))
+
+
+def blank_as_null(column: str) -> pl.Expr:
+    """The cell without surrounding spaces, null when nothing is left (streams, unlike
+    `replace("", None)`, which holds the whole column)."""
+    cell = pl.col(column).str.strip_chars()
+    return pl.when(cell == "").then(None).otherwise(cell)
 
 
 def unreadable(suffix: str, exc: Exception) -> FileRejected:

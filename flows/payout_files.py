@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from flows.config import PAYOUT_COLUMNS, CampaignConfig
-from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
+from flows.io import FIELDS_OK, LINE_NO, FileRejected, blank_as_null, read_table
 
 # our payment references, wherever a bank puts them (MT940 customer references hold only 16)
 PAYMENT_REF = re.compile(r"PR-[0-9A-F]{16}")
@@ -59,13 +59,12 @@ def _provider_frame(path: Path, config: CampaignConfig, workdir: Path) -> pl.Laz
     statuses = {k.lower(): v for k, v in (provider.statuses if provider else {}).items()}
     cells = []
     for column in PAYOUT_COLUMNS:
-        cell = (
-            pl.col(present[column]).str.strip_chars().replace("", None)
-            if column in present
-            else pl.lit(None, pl.String)
-        )
+        cell = blank_as_null(present[column]) if column in present else pl.lit(None, pl.String)
         if column == "status":
-            cell = cell.str.to_lowercase().replace(statuses)
+            word = cell.str.to_lowercase()
+            cell = word
+            for said, meant in statuses.items():  # a few words: streams, unlike replace()
+                cell = pl.when(word == said).then(pl.lit(meant)).otherwise(cell)
         cells.append(cell.alias(column))
     return frame.select(
         *cells, pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK).alias("fields_ok"), raw

@@ -9,7 +9,7 @@ import polars as pl
 
 from flows import db
 from flows.inbox import ingest, stage_view, waiting_files
-from flows.io import FIELDS_OK, LINE_NO, FileRejected, read_table
+from flows.io import FIELDS_OK, LINE_NO, FileRejected, blank_as_null, read_table
 from flows.runs import Run
 
 DECISION_COLUMNS = ("claim_id", "decision", "amount", "reviewer", "note")
@@ -23,10 +23,7 @@ def _decisions_frame(path: Path, workdir: Path) -> pl.LazyFrame:
     if missing:
         raise FileRejected(f"required column missing: {', '.join(missing)}")
     cells = [
-        (pl.col(c) if c in present else pl.lit(None, pl.String))
-        .str.strip_chars()
-        .replace("", None)
-        .alias(c)
+        (blank_as_null(c) if c in present else pl.lit(None, pl.String)).alias(c)
         for c in DECISION_COLUMNS
     ]
     return frame.select([*cells, pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK)])
