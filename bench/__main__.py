@@ -43,7 +43,9 @@ def demo_pipeline() -> list[str]:
 def main() -> None:
     from bench import letters, overhead, pipeline, startup
 
-    sizes = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "100000,1000000").split(","))
+    sizes = tuple(
+        int(n) for n in os.environ.get("BENCH_SIZES", "100000,1000000,10000000").split(",")
+    )
     sections = [*demo_pipeline(), "", *letters.main(), "", *startup.main(), ""]
     sections += [*pipeline.main(sizes), ""]
     sections += overhead.main(int(os.environ.get("BENCH_OVERHEAD_SIZE", "100000")))
