@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -41,19 +42,38 @@ def flow_runs(port: int) -> int:
         return len(json.load(response))
 
 
+def prefect_database_from_the_harness(home: Path) -> None:
+    """A migrated Prefect database for the data home: a first start would spend ~20 s
+    creating one (what the benchmarks measure, not what this test is about)."""
+    from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
+
+    url = str(PREFECT_API_DATABASE_CONNECTION_URL.value())
+    if not url.startswith("sqlite+aiosqlite:///"):
+        return
+    (home / "prefect").mkdir(parents=True)
+    source = sqlite3.connect(url.removeprefix("sqlite+aiosqlite:///"))
+    target = sqlite3.connect(home / "prefect" / "prefect.db")
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+
 def test_second_command_uses_the_first_ones_server_which_stops_when_idle(tmp_path: Path):
     home = tmp_path / "var"
+    prefect_database_from_the_harness(home)
     state = home / "prefect" / STATE_FILE
     intake = ("run", "intake", "-c", CAMPAIGN, "--as-of", AS_OF.isoformat())
-    first = recall(home, 8, *intake)
+    first = recall(home, 4, *intake)
     assert first.returncode == 0, first.stdout + first.stderr
     server = json.loads(state.read_text(encoding="utf-8"))
     assert servers_of(home) == [server["pid"]]  # outlives the command that started it
+    runs = flow_runs(server["port"])
 
-    second = recall(home, 8, "run", "compensate", "-c", CAMPAIGN, "--as-of", AS_OF.isoformat())
+    second = recall(home, 4, "run", "compensate", "-c", CAMPAIGN, "--as-of", AS_OF.isoformat())
     assert second.returncode == 0, second.stdout + second.stderr
     assert json.loads(state.read_text(encoding="utf-8")) == server
-    assert flow_runs(server["port"]) == 2  # both runs recorded by the one server
+    assert flow_runs(server["port"]) == runs + 1  # recorded by the same server
 
     assert gone_within(home, 30), (home / "prefect" / LOG_FILE).read_text()
     assert not state.exists()
