@@ -24,9 +24,14 @@ def _plain() -> None:
     import prefect.artifacts
     import prefect.flows
     import prefect.tasks
+    from prefect.utilities.annotations import BaseAnnotation
+
+    def plain(value: Any) -> Any:  # quote(x) is handed to the function as x, as Prefect does
+        return value.unwrap() if isinstance(value, BaseAnnotation) else value
 
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return self.fn(*args, **kwargs)
+        args = tuple(plain(a) for a in args)
+        return self.fn(*args, **{k: plain(v) for k, v in kwargs.items()})
 
     prefect.flows.Flow.__call__ = call  # type: ignore[method-assign]
     prefect.tasks.Task.__call__ = call  # type: ignore[method-assign]
