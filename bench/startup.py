@@ -10,12 +10,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from bench.pipeline import Measured, recall, stop_embedded, write_config
+from flows.embedded import answers
 
 BARE_FLOW = """
 from prefect import flow
@@ -59,12 +59,8 @@ def prefect_server(prefect_home: Path, port: int = 4299) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/api"
     try:
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
+        while time.monotonic() < deadline and not answers(url):
+            time.sleep(0.5)
         yield url
     finally:
         process.terminate()

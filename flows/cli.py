@@ -327,16 +327,6 @@ def server_start(
     raise typer.Exit(subprocess.call([*command, "--port", str(port)]))
 
 
-def _server_answers(url: str) -> bool:
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=3) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 @app.command()
 def serve(
     port: Annotated[
@@ -347,8 +337,10 @@ def serve(
     cron schedule, every flow on demand. Needs a server (`recall server start`)."""
     import os
 
+    from flows.embedded import answers
+
     url = os.environ.get("PREFECT_API_URL") or LOCAL_SERVER.format(port=port)
-    if not _server_answers(url):
+    if not answers(url.rstrip("/"), timeout=3):
         raise _fail(
             f"no Prefect server answers at {url}: start one with `recall server start` "
             "(schedules need a server; the temporary one of other commands cannot keep them)",
