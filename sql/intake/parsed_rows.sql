@@ -1,6 +1,14 @@
 -- one row per data row of one input file: typed values and every quarantine reason
 create or replace temp table parsed_rows as
-with cells as (
+with repeated_ids as (
+    select source_record_id, min(line_no) as first_line
+    from stage_rows
+    where source_record_id is not null
+    group by source_record_id
+    having count(*) > 1
+),
+
+cells as (
     select
         s.*,
         s.source_format = 'xlsx' as from_xlsx,
@@ -10,9 +18,9 @@ with cells as (
             || regexp_replace(coalesce(s.phone, ''), '[^0-9]', '', 'g'),
             ''
         ) as phone_norm,
-        count(*) over (partition by s.source_record_id) as id_count,
-        row_number() over (partition by s.source_record_id order by s.line_no) as id_rank,
+        s.line_no > r.first_line as repeated_id,
     from stage_rows as s
+    left join repeated_ids as r on s.source_record_id = r.source_record_id
 ),
 
 typed as (
@@ -41,7 +49,7 @@ checked as (
         array_to_string(list_sort(list_filter([
             case when not t.__fields_ok then 'bad_value:field_count' end,
             case when t.source_record_id is null then 'missing_field:source_record_id' end,
-            case when t.id_count > 1 and t.id_rank > 1 then 'bad_value:source_record_id' end,
+            case when t.repeated_id then 'bad_value:source_record_id' end,
             case when t.customer_name is null then 'missing_field:customer_name' end,
             case when t.sku is null then 'missing_field:sku' end,
             case
