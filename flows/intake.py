@@ -31,6 +31,16 @@ def required_columns(config: CampaignConfig) -> list[str]:
     return required
 
 
+MAX_CELL_CHARS = 4_000  # far beyond any real name, address or code
+CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # NUL and the like; not tab or newline
+
+
+def unusable_cell(column: str) -> pl.Expr:
+    """A cell no letter or payment should carry: control characters, or text of absurd length."""
+    cell = pl.col(column)
+    return cell.str.contains(CONTROL_CHARS) | (cell.str.len_chars() > MAX_CELL_CHARS)
+
+
 def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str) -> pl.LazyFrame:
     """Rename a file's columns to the canonical ones (source mapping, then names as given)."""
     source = config.source_for(file_name)
@@ -54,9 +64,13 @@ def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str)
     if missing:
         raise FileRejected(f"required column missing: {', '.join(dict.fromkeys(missing))}")
     cells = [blank_as_null(src).alias(dst) for src, dst in targets.items()]
+    bad = [
+        pl.when(unusable_cell(src)).then(pl.lit(f"bad_value:{dst}")) for src, dst in targets.items()
+    ]
     absent = [pl.lit(None, dtype=pl.String).alias(c) for c in CANONICAL_COLUMNS if c not in present]
     position = [pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK)]
-    return frame.select([*cells, *absent, raw, *position]).with_columns(
+    bad_cells = pl.concat_list(bad).list.drop_nulls().alias("bad_cells")
+    return frame.select([*cells, *absent, bad_cells, raw, *position]).with_columns(
         pl.lit(source.channel if source else "unknown").alias("default_channel")
     )
 

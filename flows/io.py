@@ -22,6 +22,7 @@ MONEY = "#,##0.00"
 READABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 # columns a reader may add beside the file's own: physical line number, cell count as expected
 LINE_NO, FIELDS_OK = "__line_no", "__fields_ok"
+CSV_FIELD_LIMIT = 1 << 28  # characters in one cell; Python's csv stops at 131,072 by default
 
 
 class FileRejected(Exception):
@@ -139,6 +140,7 @@ def _read_ragged_csv(path: Path) -> pl.DataFrame:
     """A CSV where some rows have more cells than the header: every row kept, each with its
     physical line number; FIELDS_OK is false for a row whose cell count is wrong (its extra
     cells are kept in `_extra`, so the row can be quarantined verbatim)."""
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
@@ -180,6 +182,9 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
             frame, rows = loaded.to_polars().lazy(), loaded.height
         elif suffix == ".parquet":
             frame = pl.scan_parquet(path)
+            nested = [n for n, t in frame.collect_schema().items() if t.is_nested()]
+            if nested:
+                raise FileRejected(f"column {nested[0]!r} holds nested values, not one per cell")
             rows = int(frame.select(pl.len()).collect().item())  # from the file's metadata
         else:
             raise FileRejected(f"unsupported file type {suffix!r} (use CSV, XLSX or Parquet)")
@@ -206,10 +211,27 @@ def _scan_csv(utf8: Path) -> tuple[pl.LazyFrame, int]:
         counted = scan.select(pl.col(first).len().alias("__rows"), pl.all().null_count()).collect()
     except pl.exceptions.ComputeError as exc:
         if "more fields" not in str(exc):
-            raise
+            raise FileRejected(f"unreadable CSV file: {_csv_problem(utf8)}") from exc
         ragged = _read_ragged_csv(utf8)
         return ragged.lazy(), ragged.height
     return scan, int(counted.item(0, 0))
+
+
+def _csv_problem(utf8: Path) -> str:
+    """Where and why a strict CSV reader stops on the file, in words that quote no cell (the
+    message is logged; cells hold personal data)."""
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    with utf8.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        start = 1
+        try:
+            for _ in reader:
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                return f"a quoted cell opened on line {start} is never closed"
+            return f"line {reader.line_num}: {exc}"
+    return "the CSV reader cannot split it into rows"
 
 
 def blank_as_null(column: str) -> pl.Expr:
@@ -220,8 +242,11 @@ def blank_as_null(column: str) -> pl.Expr:
 
 
 def unreadable(suffix: str, exc: Exception) -> FileRejected:
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return FileRejected(f"unreadable {suffix.lstrip('.').upper()} file: {first_line}")
+    """The reader's own words, up to where readers go on to quote the offending cells (the
+    message is logged; cells hold personal data)."""
+    text = str(exc).strip()
+    cause = text.splitlines()[0].split(": ")[0] if text else type(exc).__name__
+    return FileRejected(f"unreadable {suffix.lstrip('.').upper()} file: {cause}")
 
 
 def sink_stage(frame: pl.LazyFrame, path: Path, workdir: Path) -> tuple[Path, int]:

@@ -46,7 +46,7 @@ typed as (
 checked as (
     select
         t.*,
-        array_to_string(list_sort(list_filter([
+        array_to_string(list_sort(list_distinct(list_concat(t.bad_cells, list_filter([
             case when not t.__fields_ok then 'bad_value:field_count' end,
             case when t.source_record_id is null then 'missing_field:source_record_id' end,
             case when t.repeated_id then 'bad_value:source_record_id' end,
@@ -74,7 +74,7 @@ checked as (
             case when t.harm_norm not in ('none', 'property', 'injury') then 'bad_value:harm' end,
             case when t.evidence is null then 'bad_value:expense_evidence' end,
             case when t.email_norm is null and t.phone_norm is null and t.postal_address is null then 'no_contact' end,
-        ], lambda r: r is not null)), ';') as quarantine_reasons,
+        ], lambda r: r is not null)))), ';') as quarantine_reasons,
     from typed as t
 ),
 

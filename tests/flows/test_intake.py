@@ -8,16 +8,8 @@ import polars as pl
 import xlsxwriter
 
 from tests.conftest import AS_OF, CAMPAIGN, Workspace, row
+from tests.hostile.corpus import JD_HEADER
 
-JD_HEADER = {
-    "source_record_id": "订单号",
-    "customer_name": "收货人",
-    "phone": "手机",
-    "sku": "商品编码",
-    "serial_no": "序列号",
-    "purchase_date": "下单日期",
-    "purchase_price": "单价",
-}
 
 
 def test_gb18030_file_with_chinese_headers_maps_and_decodes(workspace: Workspace):

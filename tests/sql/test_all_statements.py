@@ -74,6 +74,7 @@ def prepared(con):
         }
         | {"line_no": pl.Series([], dtype=pl.Int64), "ingest_seq": pl.Series([], dtype=pl.Int64)}
         | {"__fields_ok": pl.Series([], dtype=pl.Boolean)}
+        | {"bad_cells": pl.Series([], dtype=pl.List(pl.String))}
     )
     decisions = pl.DataFrame(
         {
@@ -119,8 +120,9 @@ def test_claim_ids_stay_distinct_past_ten_million_lines(con):
         {c: [None] * len(lines) for c in (*CANONICAL_COLUMNS, "raw", "default_channel")}
         | {"file_sha256": ["ab" * 32] * len(lines), "source_file": ["f.csv"] * len(lines)}
         | {"source_format": ["csv"] * len(lines), "line_no": lines, "ingest_seq": [1] * 4}
-        | {"__fields_ok": [True] * len(lines)},
-        schema_overrides={c: pl.String for c in (*CANONICAL_COLUMNS, "raw", "default_channel")},
+        | {"__fields_ok": [True] * len(lines), "bad_cells": [[]] * len(lines)},
+        schema_overrides={c: pl.String for c in (*CANONICAL_COLUMNS, "raw", "default_channel")}
+        | {"bad_cells": pl.List(pl.String)},
     )
     con.register("stage_rows", stage)
     run(con, "intake/parsed_rows")
