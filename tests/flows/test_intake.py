@@ -11,7 +11,6 @@ from tests.conftest import AS_OF, CAMPAIGN, Workspace, row
 from tests.hostile.corpus import JD_HEADER
 
 
-
 def test_gb18030_file_with_chinese_headers_maps_and_decodes(workspace: Workspace):
     rows = [
         {
