@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
@@ -60,5 +61,6 @@ def write_batch_pdf(
                     pdf.text(LEFT_MM, y, line)
                 y += LINE_MM
         ranges.append((letter_id, first, pdf.page_no()))
-    pdf.output(str(target))
+    with open(target, "xb", opener=lambda path, flags: os.open(path, flags, 0o600)) as out:
+        out.write(pdf.output())  # owner-only from the start: letters hold personal data
     return ranges

@@ -187,7 +187,7 @@ def write_html(
 
 def write_reports(run: Run, summary: ReconcileSummary) -> Path:
     """out/<c>/reports/<as_of>/: reconciliation.xlsx, one CSV per sheet, reconciliation.html."""
-    folder = owner_only(run.paths.out(run.campaign, "reports") / f"{run.as_of}")
+    folder = owner_only(owner_only(run.paths.out(run.campaign, "reports")) / f"{run.as_of}")
     frames = tables(run, summary)
     for sheet, frame in frames.items():
         name = sheet.lower().replace(" ", "_")
