@@ -44,7 +44,7 @@ def _plain() -> None:
 
 def _run(mode: str) -> float:
     from flows import embedded
-    from flows.settings import configure_environment
+    from flows.settings import configure_environment, flow_run_settings
 
     configure_environment()
     if mode == "plain":
@@ -55,7 +55,8 @@ def _run(mode: str) -> float:
     from flows.nightly import nightly
 
     started = time.perf_counter()
-    nightly(CAMPAIGN, date.fromisoformat(AS_OF))
+    with flow_run_settings():  # as `recall run` runs flows
+        nightly(CAMPAIGN, date.fromisoformat(AS_OF))
     return time.perf_counter() - started
 
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.config import ConfigError
-from flows.settings import Paths, configure_environment
+from flows.settings import Paths, configure_environment, flow_run_settings
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Recall compensation batch processor."
@@ -138,7 +138,8 @@ def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
         embedded.wait_ready()
         stop = listen(lambda message: status.update(f"{name} {campaign}: {message}…"))
         try:
-            return flow(campaign=campaign, as_of=as_of)
+            with flow_run_settings():
+                return flow(campaign=campaign, as_of=as_of)
         except DatabaseBusy as exc:
             raise _fail(str(exc), 1) from None
         except Exception as exc:

@@ -6,6 +6,7 @@ This module must not import Prefect: it sets the environment Prefect reads at im
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,3 +89,22 @@ def configure_environment(home: Path | None = None, config_dir: Path | None = No
         os.environ.setdefault(key, value)
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     return paths
+
+
+HEARTBEAT_ENV = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"
+
+
+def flow_run_settings() -> AbstractContextManager[object]:
+    """Prefect settings for the flows a recall command runs: no flow-run heartbeats unless
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY is exported.
+
+    Heartbeats let a server's automations mark a crashed run; a recall run is made safe to run
+    again instead, and Prefect joins the heartbeat thread at the end of every flow, about a
+    second each (five per nightly). Prefect's settings cannot say "none" from the
+    environment, hence a settings context (imported here, after the environment is set).
+    """
+    if os.environ.get(HEARTBEAT_ENV):
+        return nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.settings import SHIPPED_CONFIG_DIR, Paths, configure_environment
+from flows.settings import SHIPPED_CONFIG_DIR, Paths, configure_environment, flow_run_settings
 
 # Prefect reads its settings at import: point it at a throwaway home before anything imports it.
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="recall-tests-"))
@@ -50,7 +50,7 @@ HEADER = list(GOOD_ROW)
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=120):
+    with prefect_test_harness(server_startup_timeout=120), flow_run_settings():
         yield
 
 
