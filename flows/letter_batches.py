@@ -46,7 +46,9 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _owner_only_file(path: str, flags: int) -> int:
+def owner_only_file(path: str, flags: int) -> int:
+    """An `open()` opener: the file is created readable by its owner only (letters hold
+    personal data)."""
     return os.open(path, flags, 0o600)
 
 
@@ -167,7 +169,7 @@ def write_batch(batch: Batch) -> list[dict[str, Any]]:
         for entry in rows:
             entry["pages"] = pages[entry["letter_id"]]
     else:
-        with open(staging, "x", encoding="utf-8", opener=_owner_only_file) as out:
+        with open(staging, "x", encoding="utf-8", opener=owner_only_file) as out:
             out.write("\n".join(lines) + "\n")
     sha256 = hashlib.sha256(staging.read_bytes()).hexdigest()
     for entry in rows:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
 
+from flows.letter_batches import owner_only_file
 from flows.render import wrap
 
 # WenQuanYi Micro Hei (Debian fonts-wqy-microhei, installed by `make`) has the CJK glyphs.
@@ -61,6 +61,6 @@ def write_batch_pdf(
                     pdf.text(LEFT_MM, y, line)
                 y += LINE_MM
         ranges.append((letter_id, first, pdf.page_no()))
-    with open(target, "xb", opener=lambda path, flags: os.open(path, flags, 0o600)) as out:
-        out.write(pdf.output())  # owner-only from the start: letters hold personal data
+    with open(target, "xb", opener=owner_only_file) as out:
+        out.write(pdf.output())
     return ranges

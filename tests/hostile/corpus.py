@@ -38,11 +38,10 @@ def good(rid: str, **changes: str) -> dict[str, str]:
 
 
 def csv_text(rows: list[dict[str, str]], header: list[str] | None = None) -> str:
-    columns = header or HEADER
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([[r.get(c, "") for c in columns] for r in rows])
+    writer.writerow(header or HEADER)
+    writer.writerows(_cells(rows, header))
     return buffer.getvalue()
 
 

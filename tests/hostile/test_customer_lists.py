@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.conftest import Workspace, make_workspace
-from tests.hostile.corpus import Case, corpus, csv_text, good
+from tests.hostile.corpus import Case, corpus, good
 
 CASES = corpus()
 CONTROL = [good(f"control-{n}", customer_name=f"Control {n}") for n in range(5)]
@@ -17,7 +17,7 @@ CLAIM_COLUMNS = "claim_id, customer_name, email, purchase_date, purchase_price, 
 
 
 def load_control(space: Workspace) -> None:
-    (space.lists / "m_control.csv").write_text(csv_text(CONTROL), encoding="utf-8")
+    space.write_csv("m_control.csv", CONTROL)
 
 
 @pytest.fixture(scope="module")

@@ -75,17 +75,6 @@ rows = st.lists(
 )
 
 
-def write(path: Path, batch: list[dict[str, str]]) -> list[str]:
-    ids = [f"F{n}" for n in range(len(batch))]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(
-            [[rid] + [r[c] for c in HEADER[1:]] for rid, r in zip(ids, batch, strict=True)]
-        )
-    return ids
-
-
 @settings(
     max_examples=6,
     deadline=None,
@@ -99,7 +88,9 @@ def test_rows_end_in_one_state_and_money_is_conserved(batch):
     try:
         with pytest.MonkeyPatch.context() as patch:
             space = make_workspace(base, patch)
-            ids = write(space.lists / "fuzz.csv", batch)
+            listed = [{"source_record_id": f"F{n}"} | r for n, r in enumerate(batch)]
+            space.write_csv("fuzz.csv", listed)
+            ids = [r["source_record_id"] for r in listed]
             intake = space.intake()
             assert [f.status for f in intake.files] == ["loaded"]
             space.compensate()
