@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,6 +40,43 @@ AsOfOpt = Annotated[
     date | None,
     typer.Option("--as-of", formats=["%Y-%m-%d"], help="Business date of the run (default today)."),
 ]
+
+
+class Runner(StrEnum):
+    process = "process"
+    dask = "dask"
+
+
+RunnerOpt = Annotated[
+    Runner,
+    typer.Option(
+        "--runner",
+        help="Where letters are rendered: this machine's cores (process) or a Dask cluster (dask).",
+    ),
+]
+DaskAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask-address",
+        help="Dask scheduler for --runner dask, e.g. tcp://10.0.0.5:8786 "
+        "(default: a local Dask cluster for this run).",
+    ),
+]
+BatchSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        help="Letters per rendering batch "
+        "(default: [letters] batch_size; pdf_batch_pages for post).",
+    ),
+]
+
+
+def _letters_options(runner: Runner, address: str | None, batch_size: int | None) -> dict[str, Any]:
+    if address and runner is not Runner.dask:
+        raise _fail("--dask-address needs --runner dask", 2)
+    return {"runner": runner.value, "dask_address": address, "batch_size": batch_size}
 
 
 @app.callback()
@@ -120,7 +158,7 @@ class _NoTracebackForExpectedFailures(logging.Filter):
         return True
 
 
-def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
+def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -> Any:
     """Validate the config, then run one flow; a failed run exits 1 with its message."""
     from flows import embedded
 
@@ -139,7 +177,7 @@ def _run_flow(name: str, campaign: str, as_of: date | None) -> Any:
         stop = listen(lambda message: status.update(f"{name} {campaign}: {message}…"))
         try:
             with flow_run_settings():
-                return flow(campaign=campaign, as_of=as_of)
+                return flow(campaign=campaign, as_of=as_of, **parameters)
         except DatabaseBusy as exc:
             raise _fail(str(exc), 1) from None
         except Exception as exc:
@@ -210,9 +248,16 @@ def _print_letters(summary: Any) -> None:
 
 
 @run_app.command("letters")
-def run_letters(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
+def run_letters(
+    campaign: CampaignOpt,
+    as_of: AsOfOpt = None,
+    runner: RunnerOpt = Runner.process,
+    dask_address: DaskAddressOpt = None,
+    batch_size: BatchSizeOpt = None,
+) -> None:
     """Write offer, acknowledgement and rejection letters not yet sent (approved templates only)."""
-    _print_letters(_run_flow("letters", campaign, as_of))
+    options = _letters_options(runner, dask_address, batch_size)
+    _print_letters(_run_flow("letters", campaign, as_of, **options))
 
 
 def _print_reconciliation(summary: Any, currency: str) -> None:
@@ -272,14 +317,14 @@ def _print_night(summary: Any, currency: str, details: bool = True) -> None:
     console.print(table)
 
 
-def _night(campaign: str, as_of: date | None, details: bool = True) -> Any:
+def _night(campaign: str, as_of: date | None, details: bool = True, **letters_options: Any) -> Any:
     """Run the nightly flow for one campaign and print it; None when a step failed."""
     from flows.nightly import NightFailed
     from flows.runs import load_config
 
     currency = load_config(Paths.from_env(), campaign).campaign.currency
     try:
-        summary = _run_flow("nightly", campaign, as_of)
+        summary = _run_flow("nightly", campaign, as_of, **letters_options)
     except NightFailed as exc:
         _print_night(exc.summary, currency, details)
         console.print(f"[red]error:[/red] {campaign}: {exc}", highlight=False, soft_wrap=True)
@@ -297,15 +342,19 @@ def run_nightly(
         ),
     ],
     as_of: AsOfOpt = None,
+    runner: RunnerOpt = Runner.process,
+    dask_address: DaskAddressOpt = None,
+    batch_size: BatchSizeOpt = None,
 ) -> None:
     """Intake → review decisions and compensation → letters → reconcile, over everything new."""
+    options = _letters_options(runner, dask_address, batch_size)
     campaigns = [campaign]
     if campaign == "all":
         folder = Paths.from_env().config_dir / "campaigns"
         campaigns = sorted(p.stem for p in folder.glob("*.toml"))
         if not campaigns:
             raise _fail(f"no campaigns configured in {folder}", 2)
-    failed = [c for c in campaigns if _night(c, as_of) is None]
+    failed = [c for c in campaigns if _night(c, as_of, **options) is None]
     if failed:
         raise _fail(f"the nightly run failed for {', '.join(failed)}", 1)
 

@@ -137,14 +137,20 @@ def batch_template(
     )
 
 
-def _batches(run: Run, due: list[dict[str, Any]], shas: dict[str, str]) -> list[Batch]:
+def plan_batches(
+    run: Run, due: list[dict[str, Any]], shas: dict[str, str], batch_size: int | None = None
+) -> list[Batch]:
+    """The run's letters cut into numbered batches, per channel: `batch_size` letters each, or
+    the campaign's `[letters] batch_size` (`pdf_batch_pages` for post)."""
     c = run.config
     folder = run.paths.out(run.campaign, "letters") / run.run_id
     template = batch_template(c, folder, run.as_of, shas)
     batches: list[Batch] = []
     for channel in ("email", "post", "sms"):
         rows = [r for r in due if r["channel"] == channel]
-        size = c.letters.pdf_batch_pages if channel == "post" else c.letters.batch_size
+        size = batch_size or (
+            c.letters.pdf_batch_pages if channel == "post" else c.letters.batch_size
+        )
         for start in range(0, len(rows), size):
             batches.append(
                 replace(
@@ -158,14 +164,45 @@ def _batches(run: Run, due: list[dict[str, Any]], shas: dict[str, str]) -> list[
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1)
-def render_letters(run: Run, due: Letters, shas: dict[str, str]) -> Letters:
-    """Render and write all due letters in batches across worker processes; their manifest
+def render_letters(batches: list[Batch]) -> Letters:
+    """Render and write the batches across worker processes on this machine; their manifest
     rows."""
-    batches = _batches(run, due.rows, shas)
-    if not batches:
-        return Letters([])
-    owner_only(run.paths.out(run.campaign, "letters"))
     return Letters(write_batches(batches))
+
+
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1)
+def render_batch(batch: Batch) -> Letters:
+    """Render and write one batch wherever a Dask worker runs it; its manifest rows."""
+    return Letters(write_batch(batch))
+
+
+def render_on_dask(
+    batches: list[Batch], address: str | None, workers: int | None = None
+) -> Letters:
+    """One Prefect task per batch on a Dask cluster: the scheduler at `address`, or a
+    `LocalCluster` of `workers` processes (default one per core) started for this run.
+
+    Workers write into the run's folder themselves, so on other hosts that folder must be on
+    storage every host mounts at the same path (docs/scale-out.md). Rows come back in batch
+    order, whichever worker finishes first.
+    """
+    from prefect_dask import DaskTaskRunner
+
+    runner = (
+        DaskTaskRunner(address=address)
+        if address
+        else DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": workers or os.cpu_count() or 1,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            }
+        )
+    )
+    with runner:
+        futures = [runner.submit(render_batch, parameters={"batch": b}) for b in batches]
+        return Letters(_collect((f.result().rows for f in futures), len(batches)))
 
 
 def write_batches(batches: list[Batch]) -> list[dict[str, Any]]:
@@ -174,6 +211,8 @@ def write_batches(batches: list[Batch]) -> list[dict[str, Any]]:
     Workers are spawned (no fork of Prefect's threads) and import only the batch writer. A
     small run is written in this process: starting workers costs more than it saves.
     """
+    if not batches:
+        return []
     for folder in {b.folder for b in batches}:
         owner_only(folder)  # here, not in the workers (see letter_batches.write_batch)
     workers = min(len(batches), os.cpu_count() or 1)
@@ -215,15 +254,37 @@ def record_letters(run: Run, written: Letters) -> Path | None:
     return folder
 
 
+RUNNERS = ("process", "dask")
+
+
 @flow(name="letters")
-def letters(campaign: str, as_of: date | None = None) -> LettersSummary:
-    """Offers, acknowledgements and rejections not yet sent → approved templates → files."""
+def letters(
+    campaign: str,
+    as_of: date | None = None,
+    runner: str = "process",
+    dask_address: str | None = None,
+    batch_size: int | None = None,
+) -> LettersSummary:
+    """Offers, acknowledgements and rejections not yet sent → approved templates → files.
+
+    `runner`: `process` renders on this machine's cores; `dask` on the Dask scheduler at
+    `dask_address`, or on a local Dask cluster when none is given. The letters are the same.
+    """
+    if runner not in RUNNERS:
+        raise ValueError(f"runner must be one of {', '.join(RUNNERS)}, not {runner!r}")
     with flow_run("letters", campaign, as_of) as run:
         shas = approved_templates(run)
         discard_unrecorded(run)
         due = letters_due(run)
+        batches = plan_batches(run, due.rows, shas, batch_size)
+        if batches:
+            owner_only(run.paths.out(run.campaign, "letters"))
+            owner_only(batches[0].folder)  # before any worker writes into it
         # quote(): Prefect would otherwise walk every letter of these lists looking for futures
-        written = render_letters(run, quote(due), shas)  # type: ignore[call-overload]
+        if runner == "dask" and batches:
+            written = render_on_dask(batches, dask_address)
+        else:
+            written = render_letters(quote(batches))  # type: ignore[call-overload]
         crash_point("letters:written")
         folder = record_letters(run, quote(written))  # type: ignore[call-overload]
         counts = Counter((r["kind"], r["channel"], r["language"]) for r in written.rows)

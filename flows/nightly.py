@@ -51,8 +51,12 @@ def _outcome(step: str, result: Any) -> str:
     return f"{loaded} new payout files, {result.reissued} reissued, {alerts}"
 
 
-def run_steps(campaign: str, as_of: date) -> NightlySummary:
-    """Every step in order; a failed step ends the night for this campaign (the error is kept)."""
+def run_steps(
+    campaign: str, as_of: date, letters_options: dict[str, Any] | None = None
+) -> NightlySummary:
+    """Every step in order; a failed step ends the night for this campaign (the error is kept).
+
+    `letters_options`: the letters flow's runner, Dask address and batch size."""
     from flows.compensate import compensate
     from flows.intake import intake
     from flows.letters import letters
@@ -63,7 +67,8 @@ def run_steps(campaign: str, as_of: date) -> NightlySummary:
     for number, (step, step_flow) in enumerate(zip(STEPS, flows, strict=True), 1):
         report(f"step {number} of {len(STEPS)}, {step}")
         try:
-            result = step_flow(campaign=campaign, as_of=as_of)
+            options = (letters_options or {}) if step == "letters" else {}
+            result = step_flow(campaign=campaign, as_of=as_of, **options)
         except Exception as exc:
             summary.failed = f"{step}: {exc}"
             summary.steps.append({"step": step, "run_id": "-", "outcome": f"failed: {exc}"})
@@ -85,14 +90,23 @@ class NightFailed(Exception):
 
 
 @flow(name="nightly")
-def nightly(campaign: str, as_of: date | None = None) -> NightlySummary:
-    """Everything new in the campaign's inbox, end to end, as one run holding the data home."""
+def nightly(
+    campaign: str,
+    as_of: date | None = None,
+    runner: str = "process",
+    dask_address: str | None = None,
+    batch_size: int | None = None,
+) -> NightlySummary:
+    """Everything new in the campaign's inbox, end to end, as one run holding the data home.
+
+    `runner`, `dask_address` and `batch_size` go to the letters step (see flows.letters)."""
     from prefect.artifacts import create_markdown_artifact
 
     day = as_of or date.today()
     with exclusive(Paths.from_env().home, "nightly", campaign) as describe:
         describe(f"{day}")
-        summary = run_steps(campaign, day)
+        options = {"runner": runner, "dask_address": dask_address, "batch_size": batch_size}
+        summary = run_steps(campaign, day, options)
     create_markdown_artifact(summary.markdown(), key="nightly-summary", description=campaign)
     if summary.failed:
         raise NightFailed(summary)

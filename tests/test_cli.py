@@ -165,3 +165,13 @@ def test_nightly_for_all_campaigns_runs_each_and_reports_the_failed_one(workspac
         "letters",
         "reconcile",
     ]
+
+
+def test_dask_address_without_the_dask_runner_exits_2(workspace: Workspace):
+    result = runner.invoke(
+        app, ["run", "letters", "-c", CAMPAIGN, "--dask-address", "tcp://10.0.0.5:8786"]
+    )
+    assert result.exit_code == 2
+    assert "--dask-address needs --runner dask" in result.output
+    result = runner.invoke(app, ["run", "nightly", "-c", CAMPAIGN, "--runner", "threads"])
+    assert result.exit_code == 2
