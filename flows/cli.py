@@ -73,6 +73,43 @@ BatchSizeOpt = Annotated[
 ]
 
 
+class PartitionBy(StrEnum):
+    hash = "hash"
+    region = "region"
+
+
+PartitionsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--partitions", min=1, help="Split the run into N partitions by hash of the claim id."
+    ),
+]
+PartitionByOpt = Annotated[
+    PartitionBy,
+    typer.Option("--partition-by", help="hash (with --partitions N), or one partition per region."),
+]
+WorkPoolOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--work-pool",
+        help="Prefect work pool whose workers run the partitions (default: run them here).",
+    ),
+]
+
+
+def _partition_options(
+    partitions: int | None, by: PartitionBy, work_pool: str | None
+) -> dict[str, Any]:
+    if partitions or work_pool or by is not PartitionBy.hash:  # else no need to load Prefect
+        from flows.partitions import Partitioning
+
+        try:
+            Partitioning.of(partitions, by.value, work_pool)
+        except ValueError as exc:
+            raise _fail(str(exc), 2) from None
+    return {"partitions": partitions, "partition_by": by.value, "work_pool": work_pool}
+
+
 def _letters_options(runner: Runner, address: str | None, batch_size: int | None) -> dict[str, Any]:
     if address and runner is not Runner.dask:
         raise _fail("--dask-address needs --runner dask", 2)
@@ -146,6 +183,7 @@ EXPECTED_FAILURES = (
     "FontMissing",
     "RunInProgress",
     "ReconciliationAlert",
+    "PartitionFailed",
 )
 
 
@@ -226,12 +264,19 @@ def run_intake(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
 
 
 @run_app.command("compensate")
-def run_compensate(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
+def run_compensate(
+    campaign: CampaignOpt,
+    as_of: AsOfOpt = None,
+    partitions: PartitionsOpt = None,
+    partition_by: PartitionByOpt = PartitionBy.hash,
+    work_pool: WorkPoolOpt = None,
+) -> None:
     """Compute entitlements, route reviews, apply decisions, make offers within the reserve."""
     from flows.runs import load_config
 
+    split = _partition_options(partitions, partition_by, work_pool)
     currency = load_config(Paths.from_env(), campaign).campaign.currency
-    _print_compensation(_run_flow("compensate", campaign, as_of), currency)
+    _print_compensation(_run_flow("compensate", campaign, as_of, **split), currency)
 
 
 def _print_letters(summary: Any) -> None:
@@ -254,9 +299,13 @@ def run_letters(
     runner: RunnerOpt = Runner.process,
     dask_address: DaskAddressOpt = None,
     batch_size: BatchSizeOpt = None,
+    partitions: PartitionsOpt = None,
+    partition_by: PartitionByOpt = PartitionBy.hash,
+    work_pool: WorkPoolOpt = None,
 ) -> None:
     """Write offer, acknowledgement and rejection letters not yet sent (approved templates only)."""
     options = _letters_options(runner, dask_address, batch_size)
+    options |= _partition_options(partitions, partition_by, work_pool)
     _print_letters(_run_flow("letters", campaign, as_of, **options))
 
 
@@ -345,9 +394,13 @@ def run_nightly(
     runner: RunnerOpt = Runner.process,
     dask_address: DaskAddressOpt = None,
     batch_size: BatchSizeOpt = None,
+    partitions: PartitionsOpt = None,
+    partition_by: PartitionByOpt = PartitionBy.hash,
+    work_pool: WorkPoolOpt = None,
 ) -> None:
     """Intake → review decisions and compensation → letters → reconcile, over everything new."""
     options = _letters_options(runner, dask_address, batch_size)
+    options |= _partition_options(partitions, partition_by, work_pool)
     campaigns = [campaign]
     if campaign == "all":
         folder = Paths.from_env().config_dir / "campaigns"

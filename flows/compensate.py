@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -14,8 +15,10 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import db
 from flows.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
+from flows.config import CampaignConfig
 from flows.crash import crash_point
 from flows.io import atomic_path, owner_only, sha256_file, write_workbook
+from flows.partitions import Partitioning, discard_plan, in_partitions
 from flows.reviews import load_decisions
 from flows.runs import Run, database, flow_run
 from flows.settings import Paths
@@ -46,39 +49,47 @@ def load_review_decisions(run: Run) -> dict[str, int]:
     return load_decisions(run)
 
 
+def entitlement_params(config: CampaignConfig, run_id: str) -> dict[str, Any]:
+    """The bound parameters of sql/compensate/entitlements.sql for a campaign's rules."""
+    c = config
+    return {
+        "campaign": c.campaign.id,
+        "run_id": run_id,
+        "tiers": [
+            {
+                "name": t.name,
+                "harm": t.harm,
+                "pct": str(t.goodwill_pct),
+                "lo": str(t.goodwill_min),
+                "hi": str(t.goodwill_max),
+                "cap": str(t.expense_cap),
+            }
+            for t in c.tiers
+        ],
+        "schedule": [{"max_days": d, "rate": str(r)} for d, r in c.early_response.schedule],
+        "announced_on": c.campaign.announced_on,
+        "reimbursable": c.expenses.reimbursable,
+        "excluded": c.expenses.excluded,
+        "require_evidence": c.expenses.require_evidence,
+        "review_harm": list(c.review.harm),
+        "review_flags": c.review.flags,
+        "amount_threshold": str(c.review.amount_threshold),
+        "max_units": c.review.max_units_per_customer,
+        "injury_holdback": str(c.review.injury_holdback),
+    }
+
+
 @task(cache_policy=NO_CACHE)
-def compute_entitlements(run: Run) -> None:
-    """Entitlements for claims awaiting an offer, then routing to review (SQL)."""
-    c = run.config
+def compute_entitlements(run: Run, partition_files: list[Path] | None = None) -> None:
+    """Entitlements for claims awaiting an offer, then routing to review (SQL); or, when the
+    run was partitioned, the entitlements its partitions wrote (flows.partitions) loaded."""
     with db.transaction(run.con):
         db.run(run.con, "compensate/entitlements_reset", campaign=run.campaign)
-        db.run(
-            run.con,
-            "compensate/entitlements",
-            campaign=run.campaign,
-            run_id=run.run_id,
-            tiers=[
-                {
-                    "name": t.name,
-                    "harm": t.harm,
-                    "pct": str(t.goodwill_pct),
-                    "lo": str(t.goodwill_min),
-                    "hi": str(t.goodwill_max),
-                    "cap": str(t.expense_cap),
-                }
-                for t in c.tiers
-            ],
-            schedule=[{"max_days": d, "rate": str(r)} for d, r in c.early_response.schedule],
-            announced_on=c.campaign.announced_on,
-            reimbursable=c.expenses.reimbursable,
-            excluded=c.expenses.excluded,
-            require_evidence=c.expenses.require_evidence,
-            review_harm=list(c.review.harm),
-            review_flags=c.review.flags,
-            amount_threshold=str(c.review.amount_threshold),
-            max_units=c.review.max_units_per_customer,
-            injury_holdback=str(c.review.injury_holdback),
-        )
+        if partition_files is None:
+            db.run(run.con, "compensate/entitlements", **entitlement_params(run.config, run.run_id))
+        elif partition_files:
+            files = [str(f) for f in partition_files]
+            db.run(run.con, "partitions/entitlements_merge", files=files)
         db.run(run.con, "compensate/claims_review", campaign=run.campaign)
 
 
@@ -211,10 +222,27 @@ def write_review_queue(queue: duckdb.DuckDBPyRelation, folder: Path, max_rows: i
 
 
 @flow(name="compensate")
-def compensate(campaign: str, as_of: date | None = None) -> CompensationSummary:
-    """Eligible claims → entitlements → review, or an offer within the reserve → instructions."""
+def compensate(
+    campaign: str,
+    as_of: date | None = None,
+    partitions: int | None = None,
+    partition_by: str = "hash",
+    work_pool: str | None = None,
+) -> CompensationSummary:
+    """Eligible claims → entitlements → review, or an offer within the reserve → instructions.
+
+    With `partitions` (hash of the claim id) or `partition_by="region"`, entitlements are
+    computed in partition runs — on `work_pool`'s workers, else here one after another — and
+    merged; the budget is then checked once over all of them (docs/scale-out.md).
+    """
+    partitioning = Partitioning.of(partitions, partition_by, work_pool)
     with flow_run("compensate", campaign, as_of) as run:
-        compute_entitlements(run)
+        if partitioning:
+            files = in_partitions(run, "entitlements", partitioning)
+            compute_entitlements(run, files)
+            discard_plan(run, "entitlements")
+        else:
+            compute_entitlements(run)
         crash_point("compensate:entitlements")
         decisions = load_review_decisions(run)
         summary = make_offers(run, decisions)

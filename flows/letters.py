@@ -25,6 +25,7 @@ from flows.config import CampaignConfig
 from flows.crash import crash_point
 from flows.io import atomic_path, owner_only
 from flows.letter_batches import Batch, exit_with_parent, write_batch
+from flows.partitions import Partitioning, discard_plan, letters_in_partitions
 from flows.progress import report
 from flows.runs import Run, flow_run
 from flows.settings import templates_dir
@@ -264,29 +265,44 @@ def letters(
     runner: str = "process",
     dask_address: str | None = None,
     batch_size: int | None = None,
+    partitions: int | None = None,
+    partition_by: str = "hash",
+    work_pool: str | None = None,
 ) -> LettersSummary:
     """Offers, acknowledgements and rejections not yet sent → approved templates → files.
 
     `runner`: `process` renders on this machine's cores; `dask` on the Dask scheduler at
     `dask_address`, or on a local Dask cluster when none is given. The letters are the same.
+    With `partitions` (hash of the claim id) or `partition_by="region"`, each partition's
+    letters are rendered by a partition run — on `work_pool`'s workers, else here — and their
+    manifests merged (docs/scale-out.md).
     """
     if runner not in RUNNERS:
         raise ValueError(f"runner must be one of {', '.join(RUNNERS)}, not {runner!r}")
+    partitioning = Partitioning.of(partitions, partition_by, work_pool)
+    if partitioning and runner != "process":
+        raise ValueError("partitions render on their own hosts: give no runner with them")
     with flow_run("letters", campaign, as_of) as run:
         shas = approved_templates(run)
         discard_unrecorded(run)
         due = letters_due(run)
-        batches = plan_batches(run, due.rows, shas, batch_size)
-        if batches:
+        if due.rows:  # before any worker writes into it
             owner_only(run.paths.out(run.campaign, "letters"))
-            owner_only(batches[0].folder)  # before any worker writes into it
-        # quote(): Prefect would otherwise walk every letter of these lists looking for futures
-        if runner == "dask" and batches:
-            written = render_on_dask(batches, dask_address)
+            owner_only(run.paths.out(run.campaign, "letters") / run.run_id)
+        if partitioning:
+            rows = letters_in_partitions(run, due.rows, shas, batch_size, partitioning)
+            written = Letters(rows)
         else:
-            written = render_letters(quote(batches))  # type: ignore[call-overload]
+            batches = plan_batches(run, due.rows, shas, batch_size)
+            if runner == "dask" and batches:
+                written = render_on_dask(batches, dask_address)
+            else:
+                # quote(): Prefect would otherwise walk every letter looking for futures
+                written = render_letters(quote(batches))  # type: ignore[call-overload]
         crash_point("letters:written")
         folder = record_letters(run, quote(written))  # type: ignore[call-overload]
+        if partitioning:
+            discard_plan(run, "letters")
         counts = Counter((r["kind"], r["channel"], r["language"]) for r in written.rows)
         run.counts.update(letters={"/".join(k): v for k, v in sorted(counts.items())})
         return LettersSummary(run.run_id, dict(counts), folder)

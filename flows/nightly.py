@@ -52,11 +52,11 @@ def _outcome(step: str, result: Any) -> str:
 
 
 def run_steps(
-    campaign: str, as_of: date, letters_options: dict[str, Any] | None = None
+    campaign: str, as_of: date, options: dict[str, dict[str, Any]] | None = None
 ) -> NightlySummary:
     """Every step in order; a failed step ends the night for this campaign (the error is kept).
 
-    `letters_options`: the letters flow's runner, Dask address and batch size."""
+    `options`: parameters of a step's flow beyond campaign and as_of, by step."""
     from flows.compensate import compensate
     from flows.intake import intake
     from flows.letters import letters
@@ -67,8 +67,7 @@ def run_steps(
     for number, (step, step_flow) in enumerate(zip(STEPS, flows, strict=True), 1):
         report(f"step {number} of {len(STEPS)}, {step}")
         try:
-            options = (letters_options or {}) if step == "letters" else {}
-            result = step_flow(campaign=campaign, as_of=as_of, **options)
+            result = step_flow(campaign=campaign, as_of=as_of, **(options or {}).get(step, {}))
         except Exception as exc:
             summary.failed = f"{step}: {exc}"
             summary.steps.append({"step": step, "run_id": "-", "outcome": f"failed: {exc}"})
@@ -96,17 +95,22 @@ def nightly(
     runner: str = "process",
     dask_address: str | None = None,
     batch_size: int | None = None,
+    partitions: int | None = None,
+    partition_by: str = "hash",
+    work_pool: str | None = None,
 ) -> NightlySummary:
     """Everything new in the campaign's inbox, end to end, as one run holding the data home.
 
-    `runner`, `dask_address` and `batch_size` go to the letters step (see flows.letters)."""
+    `runner`, `dask_address` and `batch_size` go to the letters step, the partition options
+    to the compensate and letters steps (see flows.letters and flows.partitions)."""
     from prefect.artifacts import create_markdown_artifact
 
     day = as_of or date.today()
     with exclusive(Paths.from_env().home, "nightly", campaign) as describe:
         describe(f"{day}")
-        options = {"runner": runner, "dask_address": dask_address, "batch_size": batch_size}
-        summary = run_steps(campaign, day, options)
+        split = {"partitions": partitions, "partition_by": partition_by, "work_pool": work_pool}
+        rendering = {"runner": runner, "dask_address": dask_address, "batch_size": batch_size}
+        summary = run_steps(campaign, day, {"compensate": split, "letters": split | rendering})
     create_markdown_artifact(summary.markdown(), key="nightly-summary", description=campaign)
     if summary.failed:
         raise NightFailed(summary)

@@ -44,6 +44,7 @@ final as (
         c.lot_code,
         c.purchase_date,
         c.claim_date,
+        c.region,
         coalesce(o.goodwill, e.goodwill) as goodwill,
         coalesce(o.bonus, e.bonus) as bonus,
         e.bonus_rate,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.demo import DEMO_AS_OF
 from tests.conftest import AS_OF, CAMPAIGN, make_workspace
 from tests.flows.test_letters import claim
 
@@ -75,3 +76,101 @@ def test_unknown_runner_is_refused_before_anything_runs():
 
     with pytest.raises(ValueError, match="runner must be one of process, dask"):
         letters(CAMPAIGN, AS_OF, runner="threads")
+
+
+@pytest.fixture(scope="module")
+def demo_claims(tmp_path_factory: pytest.TempPathFactory):
+    """The demo campaign after intake (about 10,000 claims), and a copy of its data home."""
+    from flows.demo import write_demo
+
+    base = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        space = make_workspace(base, patch)
+        write_demo(space.paths)
+        space.intake(DEMO_AS_OF)
+        shutil.copytree(space.paths.home, base / "snapshot")
+        yield space, base / "snapshot"
+
+
+COMPENSATION = {
+    "entitlements": "select claim_id, tier, goodwill, bonus_rate, bonus, expenses, total, "
+    "holdback, expense_notes, review_reasons from entitlements order by claim_id",
+    "claims": "select claim_id, status from claims order by claim_id",
+    "offers": "select claim_id, offer_version, goodwill, bonus, expenses, total, prorate_factor "
+    "from offers order by claim_id",
+    "instructions": "select payment_ref, claim_id, amount from payment_instructions order by 1",
+}
+
+
+@pytest.mark.parametrize("split", [{"partitions": 3}, {"partition_by": "region"}])
+def test_partitioned_compensate_makes_what_one_run_makes(demo_claims, monkeypatch, split):
+    from flows.compensate import compensate
+    from flows.progress import listen
+
+    space, snapshot = demo_claims
+    outcome = {}
+    progress: list[str] = []
+    stop = listen(progress.append)
+    for name, options in (("one run", {}), ("partitions", split)):
+        shutil.rmtree(space.paths.home)
+        shutil.copytree(snapshot, space.paths.home)
+        monkeypatch.setenv("RECALL_HOME", str(space.paths.home))
+        summary = compensate(CAMPAIGN, DEMO_AS_OF, **options)
+        tables = {name: space.query(sql) for name, sql in COMPENSATION.items()}
+        outcome[name] = (summary.offers_made, summary.offered_in_run, summary.position, tables)
+        assert not any(space.paths.out(CAMPAIGN, "partitions").glob("*"))  # plans removed
+    stop()
+
+    regions = space.query("select count(distinct coalesce(region, '')) from claims")[0][0]
+    count = split.get("partitions", regions)
+    assert count > 1
+    assert [m for m in progress if "partition" in m] == [
+        f"entitlements: partition {n} of {count} done" for n in range(1, count + 1)
+    ]
+    assert outcome["partitions"] == outcome["one run"]
+    offers_made, _, _, tables = outcome["one run"]
+    assert offers_made > 5_000 and len(tables["entitlements"]) > offers_made
+    # the customer holding too many units has claims in several partitions: all in review
+    key, parts, reviewed = space.query(
+        "select customer_key, count(distinct hash(claim_id) % 3), bool_and(status = 'review') "
+        "from claims where status in ('eligible', 'review', 'offered') "
+        "group by 1 order by sum(quantity) desc limit 1"
+    )[0]
+    assert parts > 1 and reviewed, key
+
+
+def letters_by_id(folder: Path) -> dict[str, dict[str, object]]:
+    """Each letter of a run: its manifest row without where it landed, and for email and sms
+    the message itself."""
+    import polars as pl
+
+    from flows.letter_batches import read_message
+
+    found = {}
+    for row in pl.read_parquet(folder / "manifest.parquet").to_dicts():
+        where = {k: row.pop(k) for k in ("path", "line", "pages", "sha256")}
+        if where["line"] is not None:
+            row["message"] = read_message(where["path"], where["line"])
+        found[row["letter_id"]] = row
+    return found
+
+
+def test_partitioned_letters_are_the_letters_one_run_writes(offered, monkeypatch):
+    from flows.letters import letters
+    from flows.progress import listen
+
+    home, snapshot = offered
+    one = letters_by_id(letters(CAMPAIGN, AS_OF, batch_size=4).folder)
+    shutil.rmtree(home)
+    shutil.copytree(snapshot, home)
+    progress: list[str] = []
+    stop = listen(progress.append)
+    split = letters(CAMPAIGN, AS_OF, batch_size=4, partitions=2)
+    stop()
+
+    assert [m for m in progress if "partition" in m] == [
+        "letters: partition 1 of 2 done",
+        "letters: partition 2 of 2 done",
+    ]
+    assert letters_by_id(split.folder) == one and len(one) == 36
+    assert not any((home / "out" / CAMPAIGN / "partitions").glob("*"))
