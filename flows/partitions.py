@@ -206,8 +206,18 @@ def _run_partitions(
 def deployment_for(work_pool: str) -> str:
     """The `partition` flow's deployment on the work pool (registered or updated): its
     entrypoint is the module path, so any host with this package installed can run it."""
+    from prefect.client.orchestration import get_client
     from prefect.deployments.runner import EntrypointType
+    from prefect.exceptions import ObjectNotFound
 
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(work_pool)
+        except ObjectNotFound:
+            raise PartitionFailed(
+                f"work pool {work_pool!r} not found on the Prefect server: create it "
+                f"(prefect work-pool create {work_pool} --type process) and start its workers"
+            ) from None
     deployment = partition.to_deployment(
         name=work_pool, entrypoint_type=EntrypointType.MODULE_PATH, work_pool_name=work_pool
     )

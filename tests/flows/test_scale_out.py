@@ -174,3 +174,93 @@ def test_partitioned_letters_are_the_letters_one_run_writes(offered, monkeypatch
     ]
     assert letters_by_id(split.folder) == one and len(one) == 36
     assert not any((home / "out" / CAMPAIGN / "partitions").glob("*"))
+
+
+WORKER_OPTIONS = ("--pool", "recall-test", "--type", "process", "--limit", "2")
+
+
+@pytest.fixture
+def worker(tmp_path: Path):
+    """A Prefect process worker of the pool `recall-test`, in a process of its own, against
+    the tests' Prefect server: it runs partition flow runs as a worker on another host would."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL
+
+    env = os.environ | {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
+    env |= {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "1"}
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "worker", "start", *WORKER_OPTIONS],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,  # nothing of the repository's folder: the package is installed
+        )
+        with get_client(sync_client=True) as client:  # the worker creates its pool
+            for _ in range(120):
+                try:
+                    client.read_work_pool("recall-test")
+                    break
+                except ObjectNotFound:
+                    assert process.poll() is None, log.read_text()
+                    time.sleep(0.5)
+        yield "recall-test"
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_partitions_run_on_a_work_pools_worker(offered, worker, monkeypatch):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from flows.compensate import compensate
+
+    home, snapshot = offered
+    one = compensate(CAMPAIGN, AS_OF)
+    tables = {name: read(home, sql) for name, sql in COMPENSATION.items()}
+    shutil.rmtree(home)
+    shutil.copytree(snapshot, home)
+
+    split = compensate(CAMPAIGN, AS_OF, partitions=2, work_pool=worker)
+
+    assert (split.offers_made, split.offered_in_run) == (one.offers_made, one.offered_in_run)
+    assert {name: read(home, sql) for name, sql in COMPENSATION.items()} == tables
+    with get_client(sync_client=True) as client:
+        runs = [
+            r
+            for r in client.read_flow_runs(
+                flow_filter=FlowFilter(name=FlowFilterName(any_=["partition"])),
+                sort=FlowRunSort.ID_DESC,
+                limit=200,
+            )
+            if r.parameters.get("folder", "").startswith(str(home))
+        ]
+    assert sorted(r.parameters["part"] for r in runs) == [0, 1]
+    assert all(r.state and r.state.is_completed() for r in runs)
+    assert all(r.work_pool_name == worker and r.parent_task_run_id for r in runs)  # subflows
+
+
+def read(home: Path, sql: str) -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(home / "recall.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_missing_work_pool_fails_the_run_naming_it(offered):
+    from flows.compensate import compensate
+    from flows.partitions import PartitionFailed
+
+    with pytest.raises(PartitionFailed, match="work pool 'nowhere' not found"):
+        compensate(CAMPAIGN, AS_OF, partitions=2, work_pool="nowhere")
