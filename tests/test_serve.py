@@ -53,7 +53,12 @@ def test_serve_registers_the_nightly_cron_schedule_and_every_flow(workspace: Wor
         assert schedule.schedule.cron == "30 1 * * *"
         assert schedule.schedule.timezone == "Asia/Shanghai" and schedule.active
         assert nightly.parameters == {"campaign": CAMPAIGN}
-        assert set(nightly.parameter_openapi_schema["properties"]) == {"campaign", "as_of"}
+        assert set(nightly.parameter_openapi_schema["properties"]) == {
+            "campaign",
+            "as_of",
+            *("runner", "dask_address", "batch_size"),
+            *("partitions", "partition_by", "work_pool"),
+        }
         for flow in FLOWS:
             on_demand = read_deployment(f"{flow}/on-demand", deadline)
             assert on_demand.schedules == [] and on_demand.parameters == {}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.demo import DEMO_AS_OF
-from tests.conftest import AS_OF, CAMPAIGN, make_workspace
+from tests.conftest import AS_OF, CAMPAIGN, Workspace, make_workspace
 from tests.flows.test_letters import claim
 
 CHANNELS = (
@@ -23,19 +23,32 @@ def files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def campaign_before_letters(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A campaign with 36 offers and rejections over every channel, before its letters: its
+    config folder and a copy of its data home (`snapshot`)."""
+    base = tmp_path_factory.mktemp("campaign")
+    with pytest.MonkeyPatch.context() as patch:
+        space = make_workspace(base, patch)
+        rows = [claim(f"r{n}", n, **CHANNELS[n % 3]) for n in range(33)]
+        rows += [claim(f"x{n}", 100 + n, sku="K2-220") for n in range(3)]  # rejections
+        space.write_csv("a.csv", rows)
+        space.intake()
+        space.compensate()
+        shutil.copytree(space.paths.home, base / "snapshot")
+    return base
+
+
 @pytest.fixture
-def offered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    """A campaign with 36 offers and rejections over every channel, before its letters, and a
-    copy of its data home at that point."""
-    space = make_workspace(tmp_path / "campaign", monkeypatch)
-    rows = [claim(f"r{n}", n, **CHANNELS[n % 3]) for n in range(33)]
-    rows += [claim(f"x{n}", 100 + n, sku="K2-220") for n in range(3)]  # rejections
-    space.write_csv("a.csv", rows)
-    space.intake()
-    space.compensate()
-    snapshot = tmp_path / "snapshot"
-    shutil.copytree(space.paths.home, snapshot)
-    return space.paths.home, snapshot
+def offered(
+    campaign_before_letters: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Path]:
+    """That campaign in a data home of the test's own, and the snapshot to restore it from."""
+    home, snapshot = tmp_path / "home", campaign_before_letters / "snapshot"
+    shutil.copytree(snapshot, home)
+    monkeypatch.setenv("RECALL_HOME", str(home))
+    monkeypatch.setenv("RECALL_CONFIG_DIR", str(campaign_before_letters / "config"))
+    return home, snapshot
 
 
 def test_dask_local_cluster_writes_the_letters_one_machine_writes(offered):
@@ -102,23 +115,32 @@ COMPENSATION = {
 }
 
 
-@pytest.mark.parametrize("split", [{"partitions": 3}, {"partition_by": "region"}])
-def test_partitioned_compensate_makes_what_one_run_makes(demo_claims, monkeypatch, split):
+def compensated(space: Workspace, snapshot: Path, **options: object) -> tuple:
+    """The demo's compensation from the snapshot: summary figures and tables."""
     from flows.compensate import compensate
+
+    shutil.rmtree(space.paths.home)
+    shutil.copytree(snapshot, space.paths.home)
+    summary = compensate(CAMPAIGN, DEMO_AS_OF, **options)
+    assert not any(space.paths.out(CAMPAIGN, "partitions").glob("*"))  # plans removed
+    tables = {name: space.query(sql) for name, sql in COMPENSATION.items()}
+    return summary.offers_made, summary.offered_in_run, summary.position, tables
+
+
+@pytest.fixture(scope="module")
+def one_run(demo_claims) -> tuple:
+    return compensated(*demo_claims)
+
+
+@pytest.mark.parametrize("split", [{"partitions": 3}, {"partition_by": "region"}])
+def test_partitioned_compensate_makes_what_one_run_makes(demo_claims, one_run, split):
     from flows.progress import listen
 
     space, snapshot = demo_claims
-    outcome = {}
+    outcome = {"one run": one_run}
     progress: list[str] = []
     stop = listen(progress.append)
-    for name, options in (("one run", {}), ("partitions", split)):
-        shutil.rmtree(space.paths.home)
-        shutil.copytree(snapshot, space.paths.home)
-        monkeypatch.setenv("RECALL_HOME", str(space.paths.home))
-        summary = compensate(CAMPAIGN, DEMO_AS_OF, **options)
-        tables = {name: space.query(sql) for name, sql in COMPENSATION.items()}
-        outcome[name] = (summary.offers_made, summary.offered_in_run, summary.position, tables)
-        assert not any(space.paths.out(CAMPAIGN, "partitions").glob("*"))  # plans removed
+    outcome["partitions"] = compensated(space, snapshot, **split)
     stop()
 
     regions = space.query("select count(distinct coalesce(region, '')) from claims")[0][0]
@@ -258,7 +280,7 @@ def read(home: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def test_a_missing_work_pool_fails_the_run_naming_it(offered):
+def test_a_missing_work_pool_fails_the_run_naming_it(workspace):
     from flows.compensate import compensate
     from flows.partitions import PartitionFailed
 

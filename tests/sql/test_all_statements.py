@@ -42,6 +42,8 @@ SAMPLE = {
     "limit": 10,
     "reserve": "1000.00",
     "max_reissues": 2,
+    "by": "hash",
+    "count": 2,
 }
 # statements that read what an earlier statement (or a registered frame) makes, in that order
 ORDER = [
@@ -59,7 +61,7 @@ STATEMENTS = sorted(
 
 
 @pytest.fixture
-def prepared(con):
+def prepared(con, tmp_path, monkeypatch):
     stage = pl.DataFrame(
         {
             c: pl.Series([], dtype=pl.String)
@@ -99,6 +101,11 @@ def prepared(con):
     con.register("stage_payouts", payouts)
     for name in ORDER:
         run(con, name)
+    # a partition's files, as partitions/claims and a partition's entitlements make them
+    run(con, "partitions/claims")
+    for key, table in (("file", "partition_claims"), ("files", "entitlements")):
+        con.table(table).write_parquet(str(tmp_path / f"{table}.parquet"))
+        monkeypatch.setitem(SAMPLE, key, str(tmp_path / f"{table}.parquet"))
     return con
 
 
