@@ -29,7 +29,7 @@ lint: $(STAMP)
 
 test: sysdeps lint
 	@sh scripts/sysdeps.sh $(TEST_DEB_PACKAGES)
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist worksteal
 
 bench: sysdeps $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

@@ -42,12 +42,13 @@ def demo_pipeline() -> list[str]:
 
 
 def main() -> None:
-    from bench import letters, overhead, pipeline, startup
+    from bench import letters, overhead, pipeline, scale_out, startup
 
     sizes = tuple(
         int(n) for n in os.environ.get("BENCH_SIZES", "100000,1000000,10000000").split(",")
     )
-    sections = [*demo_pipeline(), "", *letters.main(), "", *startup.main(), ""]
+    sections = [*demo_pipeline(), "", *letters.main(), "", *scale_out.main(), ""]
+    sections += [*startup.main(), ""]
     sections += [*pipeline.main(sizes), ""]
     sections += overhead.main(int(os.environ.get("BENCH_OVERHEAD_SIZE", "100000")))
     header = [

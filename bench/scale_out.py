@@ -4,22 +4,28 @@ the same run; the measured cost per letter gives the expected figures for more h
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bench.letters import due_letters, template_batch
-from flows.letter_batches import Batch, write_batch
-from flows.letters import write_batches
+if TYPE_CHECKING:
+    from flows.letter_batches import Batch
 
 HOSTS = (1, 2, 4, 8, 16)
 PLANNED_LETTERS = 1_000_000
 
 
 def _batches(folder: Path, rows: list[dict[str, Any]], size: int) -> list[Batch]:
+    from bench.letters import template_batch
+
     folder.mkdir(parents=True, mode=0o700)
     template = template_batch(folder)
     return [
@@ -34,22 +40,34 @@ def _seconds(work: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def main(count: int = 4_000, batch_size: int = 250, workers: int = 2) -> list[str]:
+def _measure(count: int, batch_size: int, workers: int) -> dict[str, float]:
+    """Seconds of each way of writing the same letters (run in a process of its own, with the
+    embedded Prefect server up as `recall run` has it)."""
+    from flows import embedded
+    from flows.settings import configure_environment, flow_run_settings
+
+    configure_environment()
+    embedded.start()
+    embedded.wait_ready()
     from distributed import LocalCluster
     from prefect import flow
 
-    from flows.letters import render_on_dask
+    from bench.letters import due_letters
+    from flows.letter_batches import write_batch
+    from flows.letters import render_on_dask, write_batches
+
+    rows = due_letters(count, "post")
 
     @flow(name="bench-dask-letters")
-    def on_dask(batches: list[Batch], address: str) -> int:
+    def on_dask(folder: str, address: str) -> int:  # letters never pass as flow parameters
+        batches = _batches(Path(folder), rows, batch_size)
         return len(render_on_dask(batches, address).rows)
 
     @flow(name="bench-warm-up")
     def warm_up() -> None:  # Prefect's API up before anything is timed
         return None
 
-    rows = due_letters(count, "post")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, flow_run_settings():
         root = Path(tmp)
         warm_up()
         one = _seconds(lambda: list(map(write_batch, _batches(root / "one", rows, batch_size))))
@@ -60,8 +78,30 @@ def main(count: int = 4_000, batch_size: int = 250, workers: int = 2) -> list[st
         ) as cluster:
             cluster_s = time.perf_counter() - started
             address = cluster.scheduler_address
-            first = _seconds(lambda: on_dask(_batches(root / "d1", rows, batch_size), address))
-            warm = _seconds(lambda: on_dask(_batches(root / "d2", rows, batch_size), address))
+            first = _seconds(lambda: on_dask(str(root / "d1"), address))
+            warm = _seconds(lambda: on_dask(str(root / "d2"), address))
+    return {"one": one, "pool": pool, "cluster": cluster_s, "first": first, "warm": warm}
+
+
+def main(count: int = 4_000, batch_size: int = 250, workers: int = 2) -> list[str]:
+    from bench.pipeline import stop_embedded
+
+    work = Path(tempfile.mkdtemp(prefix="recall-bench-dask-"))
+    env = {**os.environ, "RECALL_HOME": str(work / "home"), "PREFECT_HOME": str(work / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    try:
+        command = [sys.executable, "-m", "bench.scale_out", str(count), str(batch_size)]
+        done = subprocess.run(
+            [*command, str(workers)], env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"bench.scale_out failed: {done.stderr[-2000:]}")
+        seconds = json.loads(done.stdout.splitlines()[-1])
+    finally:
+        stop_embedded(work / "prefect")
+        shutil.rmtree(work, ignore_errors=True)
+    one, pool, warm = seconds["one"], seconds["pool"], seconds["warm"]
+    first, cluster_s = seconds["first"], seconds["cluster"]
     per_letter = one / count
     efficiency = one / warm / workers
     lines = [
@@ -99,3 +139,8 @@ def main(count: int = 4_000, batch_size: int = 250, workers: int = 2) -> list[st
             f"| {hosts} | {hosts * workers} | {rate:,.0f} | {PLANNED_LETTERS / rate / 60:.1f} |"
         )
     return lines
+
+
+if __name__ == "__main__":
+    count, batch_size, workers = (int(a) for a in sys.argv[1:4])
+    print(json.dumps(_measure(count, batch_size, workers)))
