@@ -53,6 +53,14 @@ def offered(
 
 def test_dask_local_cluster_writes_the_letters_one_machine_writes(offered):
     from distributed import Client, LocalCluster, get_task_stream
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        TaskRunFilter,
+        TaskRunFilterName,
+    )
+    from prefect.client.schemas.sorting import TaskRunSort
 
     from flows.letters import letters
 
@@ -82,6 +90,17 @@ def test_dask_local_cluster_writes_the_letters_one_machine_writes(offered):
     # batches of 4: 14 email letters (3 of them rejections), 11 post, 11 sms
     assert len(rendered) == len([n for n in on_dask if "batch-" in n]) == 4 + 3 + 3
     assert len({t["worker"] for t in rendered}) == 2  # both workers rendered batches
+    runs_table = read(home, "select run_id, prefect_flow_run_id from runs")
+    prefect_id = dict(runs_table)[spread.run_id]
+    with get_client(sync_client=True) as client:  # Prefect recorded a task run per batch...
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[prefect_id])),
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="render_batch")),
+            sort=TaskRunSort.ID_DESC,
+            limit=200,
+        )
+    assert [r.state.is_completed() for r in runs if r.state] == [True] * 10
+    assert not [r for r in runs if "王小明" in r.model_dump_json()]  # ...and no letter in them
 
 
 def test_unknown_runner_is_refused_before_anything_runs():
