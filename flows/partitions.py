@@ -311,9 +311,10 @@ def _letters(plan: dict[str, Any], config: Any, folder: Path, part: int) -> int:
     from flows.settings import templates_dir
 
     shas = verify(templates_dir(), folder / "approvals.toml")
-    template = batch_template(
-        config, Path(plan["letters_folder"]), date.fromisoformat(plan["as_of"]), shas
-    )
+    letters_folder = Path(plan["letters_folder"])
+    if not letters_folder.is_dir():  # made by the run before its partitions; never here
+        raise PartitionFailed(f"{letters_folder}: not there: the run this partition is for ended")
+    template = batch_template(config, letters_folder, date.fromisoformat(plan["as_of"]), shas)
     batches: dict[int, list[dict[str, Any]]] = {}
     for row in pl.read_parquet(_input(folder, part)).to_dicts():
         batches.setdefault(row.pop("batch"), []).append(row)

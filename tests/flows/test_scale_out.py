@@ -305,3 +305,33 @@ def test_a_missing_work_pool_fails_the_run_naming_it(workspace):
 
     with pytest.raises(PartitionFailed, match="work pool 'nowhere' not found"):
         compensate(CAMPAIGN, AS_OF, partitions=2, work_pool="nowhere")
+
+
+def test_a_letters_partition_of_a_run_that_ended_writes_nothing(workspace, tmp_path):
+    """A partition run picked up after its run died (and the next run removed its letters
+    folder) fails instead of bringing the folder back with letters nobody records."""
+    import json
+
+    from flows.partitions import PartitionFailed, partition
+
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    gone = workspace.paths.out(CAMPAIGN, "letters") / "20261015-001"
+    (plan / "plan.json").write_text(
+        json.dumps(
+            {
+                "step": "letters",
+                "campaign": CAMPAIGN,
+                "run_id": "20261015-001",
+                "as_of": AS_OF.isoformat(),
+                "partitions": ["0"],
+                "letters_folder": str(gone),
+            }
+        )
+    )
+    shutil.copyfile(workspace.paths.campaign_file(CAMPAIGN), plan / f"{CAMPAIGN}.toml")
+    shutil.copyfile(workspace.paths.config_dir / "approvals.toml", plan / "approvals.toml")
+
+    with pytest.raises(PartitionFailed, match="the run this partition is for ended"):
+        partition(CAMPAIGN, AS_OF, str(plan), 0)
+    assert not gone.exists() and not (plan / "output-0000.parquet").exists()
