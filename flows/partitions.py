@@ -109,10 +109,12 @@ def _output(folder: Path, part: int) -> Path:
     return folder / f"output-{part:04d}.parquet"
 
 
-def in_partitions(run: Run, step: str, partitioning: Partitioning) -> list[Path]:
+def entitlements_in_partitions(run: Run, partitioning: Partitioning) -> list[Path]:
     """Entitlements of the claims awaiting an offer, computed in partitions: their Parquet files
     (`entitlements` rows), for sql/partitions/entitlements_merge.sql."""
-    folder = _new_plan(run, step)
+    from duckdb import ColumnExpression, ConstantExpression
+
+    folder = _new_plan(run, "entitlements")
     db.run(
         run.con,
         "partitions/claims",
@@ -129,14 +131,12 @@ def in_partitions(run: Run, step: str, partitioning: Partitioning) -> list[Path]
         ]
         claims = run.con.table("partition_claims")
         for part, label in enumerate(labels):
-            from duckdb import ColumnExpression, ConstantExpression
-
             rows = claims.filter(ColumnExpression("part") == ConstantExpression(label))
             with atomic_path(_input(folder, part), mode=0o600) as tmp:
                 rows.write_parquet(str(tmp))
     finally:
         db.execute(run.con, "drop table if exists partition_claims")
-    return _run_partitions(run, folder, step, labels, partitioning.work_pool)
+    return _run_partitions(run, folder, "entitlements", labels, partitioning.work_pool)
 
 
 def letters_in_partitions(
@@ -188,9 +188,10 @@ def _run_partitions(
         {"campaign": run.campaign, "as_of": run.as_of, "folder": str(folder), "part": part}
         for part in range(len(labels))
     ]
-    done: Callable[[int], None] = lambda n: report(  # noqa: E731
-        f"{step}: partition {n} of {len(labels)} done"
-    )
+
+    def done(number: int) -> None:
+        report(f"{step}: partition {number} of {len(labels)} done")
+
     if work_pool is None:
         for number, params in enumerate(parameters, 1):
             partition(**params)
