@@ -18,7 +18,12 @@ from flows.budget import BudgetDecision, NewOffers, Position, decide, reserve_po
 from flows.config import CampaignConfig
 from flows.crash import crash_point
 from flows.io import atomic_path, owner_only, sha256_file, write_workbook
-from flows.partitions import Partitioning, discard_plan, entitlements_in_partitions
+from flows.partitions import (
+    Partitioning,
+    discard_plan,
+    discard_stale_plans,
+    entitlements_in_partitions,
+)
 from flows.reviews import load_decisions
 from flows.runs import Run, database, flow_run
 from flows.settings import Paths
@@ -237,6 +242,7 @@ def compensate(
     """
     partitioning = Partitioning.of(partitions, partition_by, work_pool)
     with flow_run("compensate", campaign, as_of) as run:
+        discard_stale_plans(run)
         if partitioning:
             files = entitlements_in_partitions(run, partitioning)
             compute_entitlements(run, files)

@@ -25,7 +25,12 @@ from flows.config import CampaignConfig
 from flows.crash import crash_point
 from flows.io import atomic_path, owner_only
 from flows.letter_batches import Batch, exit_with_parent, write_batch
-from flows.partitions import Partitioning, discard_plan, letters_in_partitions
+from flows.partitions import (
+    Partitioning,
+    discard_plan,
+    discard_stale_plans,
+    letters_in_partitions,
+)
 from flows.progress import report
 from flows.runs import Run, flow_run
 from flows.settings import templates_dir
@@ -310,6 +315,7 @@ def letters(
     with flow_run("letters", campaign, as_of) as run:
         shas = approved_templates(run)
         discard_unrecorded(run)
+        discard_stale_plans(run)
         due = letters_due(run)
         if due.rows:  # before any worker writes into it
             owner_only(run.paths.out(run.campaign, "letters"))

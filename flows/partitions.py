@@ -27,6 +27,7 @@ from prefect import flow, get_run_logger
 
 from flows import db
 from flows.config import load_campaign
+from flows.crash import crash_point
 from flows.io import atomic_path, owner_only, write_text_atomic
 from flows.progress import report
 
@@ -87,12 +88,20 @@ def discard_plan(run: Run, step: str) -> None:
     shutil.rmtree(plan_folder(run, step), ignore_errors=True)
 
 
+def discard_stale_plans(run: Run) -> None:
+    """Plan folders of runs that died before loading theirs: they hold copies of claims and
+    letters. Safe because only one run holds the campaign at a time."""
+    root = run.paths.out(run.campaign, "partitions")
+    if root.is_dir():
+        for stale in root.iterdir():
+            if stale.is_dir() and not stale.name.startswith(f"{run.run_id}-"):
+                shutil.rmtree(stale)
+
+
 def _new_plan(run: Run, step: str) -> Path:
-    """An empty plan folder for the step; plans of runs that died before loading theirs go."""
-    root = owner_only(run.paths.out(run.campaign, "partitions"))
-    for stale in root.iterdir():
-        if stale.is_dir() and not stale.name.startswith(f"{run.run_id}-"):
-            shutil.rmtree(stale)
+    """An empty plan folder for the step."""
+    owner_only(run.paths.out(run.campaign, "partitions"))
+    discard_stale_plans(run)
     folder = plan_folder(run, step)
     shutil.rmtree(folder, ignore_errors=True)
     owner_only(folder)
@@ -201,6 +210,7 @@ def _run_partitions(
     missing = [labels[p] for p in range(len(labels)) if not _output(folder, p).is_file()]
     if missing:
         raise PartitionFailed(f"{step}: partitions {', '.join(missing)} wrote no output")
+    crash_point(f"partitions:{step}")  # every partition's output written, none loaded
     return [_output(folder, p) for p in range(len(labels))]
 
 

@@ -97,7 +97,9 @@ def prepare(home: Path, config: Path) -> None:
     campaign.write_text(text, encoding="utf-8")
 
 
-def nightly_process(home: Path, config: Path, api_url: str, crash_at: str | None = None) -> int:
+def nightly_process(
+    home: Path, config: Path, api_url: str, crash_at: str | None = None, *options: str
+) -> int:
     """`recall run nightly` in a process of its own, killed at crash_at if given."""
     env = {
         **os.environ,
@@ -119,6 +121,7 @@ def nightly_process(home: Path, config: Path, api_url: str, crash_at: str | None
             CAMPAIGN,
             "--as-of",
             str(AS_OF),
+            *options,
         ],
         env=env,
         capture_output=True,
@@ -218,3 +221,20 @@ def test_killed_then_rerun_gives_the_state_of_one_clean_run(clean, tmp_path, api
     rerun(tmp_path / "home", tmp_path / "config")
     after = state(tmp_path / "home")
     assert [k for k in clean if clean[k] != after[k]] == []
+
+
+@pytest.mark.parametrize("point", ["partitions:entitlements", "partitions:letters"])
+def test_killed_with_partitions_written_then_rerun_gives_the_state_of_one_clean_run(
+    clean, tmp_path, api_url, point
+):
+    """Killed after every partition wrote its output, before the run loaded any; the next
+    night (without partitions) removes the dead run's plan and ends as one clean run."""
+    home = tmp_path / "home"
+    prepare(home, tmp_path / "config")
+    killed = nightly_process(home, tmp_path / "config", api_url, point, "--partitions", "2")
+    assert killed == -signal.SIGKILL, f"{point} was never reached"
+    plans = home / "out" / CAMPAIGN / "partitions"
+    assert [p.name.split("-")[-1] for p in plans.iterdir()] == [point.split(":")[1]]
+    rerun(home, tmp_path / "config")
+    assert [k for k in clean if clean[k] != state(home)[k]] == []
+    assert list(plans.iterdir()) == []
