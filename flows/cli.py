@@ -98,9 +98,11 @@ WorkPoolOpt = Annotated[
 
 
 def _partition_options(
-    partitions: int | None, by: PartitionBy, work_pool: str | None
+    partitions: int | None, by: PartitionBy, work_pool: str | None, runner: Runner = Runner.process
 ) -> dict[str, Any]:
     if partitions or work_pool or by is not PartitionBy.hash:  # else no need to load Prefect
+        if runner is not Runner.process:
+            raise _fail("partitions render letters on their own hosts: give no --runner", 2)
         from flows.partitions import Partitioning
 
         try:
@@ -305,7 +307,7 @@ def run_letters(
 ) -> None:
     """Write offer, acknowledgement and rejection letters not yet sent (approved templates only)."""
     options = _letters_options(runner, dask_address, batch_size)
-    options |= _partition_options(partitions, partition_by, work_pool)
+    options |= _partition_options(partitions, partition_by, work_pool, runner)
     _print_letters(_run_flow("letters", campaign, as_of, **options))
 
 
@@ -400,7 +402,7 @@ def run_nightly(
 ) -> None:
     """Intake → review decisions and compensation → letters → reconcile, over everything new."""
     options = _letters_options(runner, dask_address, batch_size)
-    options |= _partition_options(partitions, partition_by, work_pool)
+    options |= _partition_options(partitions, partition_by, work_pool, runner)
     campaigns = [campaign]
     if campaign == "all":
         folder = Paths.from_env().config_dir / "campaigns"

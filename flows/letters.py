@@ -179,8 +179,8 @@ def render_letters(batches: list[Batch]) -> Letters:
 class Sealed:
     """A batch handed to a task as one opaque value. Prefect walks a task's parameters looking
     for futures, into dataclasses and every letter of them; on Dask it did so several times
-    per batch, in the run and on the worker (about 3 ms of CPU per letter). Prefect walks
-    lists, dicts, dataclasses and models, not this."""
+    per batch, in the run and on the worker (about 2 ms of CPU per post letter in all, measured
+    with 2,000). Prefect walks lists, dicts, dataclasses and models, not this."""
 
     __slots__ = ("batch",)
 

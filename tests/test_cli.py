@@ -167,7 +167,7 @@ def test_nightly_for_all_campaigns_runs_each_and_reports_the_failed_one(workspac
     ]
 
 
-def test_dask_address_without_the_dask_runner_exits_2(workspace: Workspace):
+def test_conflicting_runner_and_partition_options_exit_2(workspace: Workspace):
     result = runner.invoke(
         app, ["run", "letters", "-c", CAMPAIGN, "--dask-address", "tcp://10.0.0.5:8786"]
     )
@@ -175,3 +175,8 @@ def test_dask_address_without_the_dask_runner_exits_2(workspace: Workspace):
     assert "--dask-address needs --runner dask" in result.output
     result = runner.invoke(app, ["run", "nightly", "-c", CAMPAIGN, "--runner", "threads"])
     assert result.exit_code == 2
+    args = ["run", "letters", "-c", CAMPAIGN, "--runner", "dask", "--partitions", "2"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "give no --runner" in result.output
+    result = runner.invoke(app, ["run", "compensate", "-c", CAMPAIGN, "--work-pool", "p"])
+    assert result.exit_code == 2 and "give a partition count or region" in result.output
