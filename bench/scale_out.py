@@ -88,9 +88,8 @@ def _measure(count: int, batch_size: int, workers: int) -> dict[str, float]:
     embedded.wait_ready()
     from distributed import LocalCluster
 
-    from bench.letters import due_letters
+    from bench.letters import due_letters, run_batches
     from flows.letter_batches import write_batch
-    from flows.letters import write_batches
 
     rows = due_letters(count, "post")
     _LETTERS[:] = rows
@@ -99,7 +98,7 @@ def _measure(count: int, batch_size: int, workers: int) -> dict[str, float]:
         root = Path(tmp)
         warm_up()
         one = _seconds(lambda: list(map(write_batch, _batches(root / "one", rows, batch_size))))
-        pool = _seconds(lambda: write_batches(_batches(root / "pool", rows, batch_size)))
+        pool = run_batches(_batches(root / "pool", rows, batch_size))
         started = time.perf_counter()
         with LocalCluster(
             n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None

@@ -97,25 +97,32 @@ WorkPoolOpt = Annotated[
 ]
 
 
+def _rendering_options(
+    runner: Runner,
+    dask_address: str | None,
+    batch_size: int | None,
+    partitions: int | None,
+    by: PartitionBy,
+    work_pool: str | None,
+) -> dict[str, Any]:
+    """The letters flow's runner and partition parameters, checked before Prefect starts."""
+    if dask_address and runner is not Runner.dask:
+        raise _fail("--dask-address needs --runner dask", 2)
+    rendering = {"runner": runner.value, "dask_address": dask_address, "batch_size": batch_size}
+    return rendering | _partition_options(partitions, by, work_pool, runner)
+
+
 def _partition_options(
     partitions: int | None, by: PartitionBy, work_pool: str | None, runner: Runner = Runner.process
 ) -> dict[str, Any]:
     if partitions or work_pool or by is not PartitionBy.hash:  # else no need to load Prefect
-        if runner is not Runner.process:
-            raise _fail("partitions render letters on their own hosts: give no --runner", 2)
         from flows.partitions import Partitioning
 
         try:
-            Partitioning.of(partitions, by.value, work_pool)
+            Partitioning.of(partitions, by.value, work_pool, runner.value)
         except ValueError as exc:
             raise _fail(str(exc), 2) from None
     return {"partitions": partitions, "partition_by": by.value, "work_pool": work_pool}
-
-
-def _letters_options(runner: Runner, address: str | None, batch_size: int | None) -> dict[str, Any]:
-    if address and runner is not Runner.dask:
-        raise _fail("--dask-address needs --runner dask", 2)
-    return {"runner": runner.value, "dask_address": address, "batch_size": batch_size}
 
 
 @app.callback()
@@ -306,8 +313,9 @@ def run_letters(
     work_pool: WorkPoolOpt = None,
 ) -> None:
     """Write offer, acknowledgement and rejection letters not yet sent (approved templates only)."""
-    options = _letters_options(runner, dask_address, batch_size)
-    options |= _partition_options(partitions, partition_by, work_pool, runner)
+    options = _rendering_options(
+        runner, dask_address, batch_size, partitions, partition_by, work_pool
+    )
     _print_letters(_run_flow("letters", campaign, as_of, **options))
 
 
@@ -401,8 +409,9 @@ def run_nightly(
     work_pool: WorkPoolOpt = None,
 ) -> None:
     """Intake → review decisions and compensation → letters → reconcile, over everything new."""
-    options = _letters_options(runner, dask_address, batch_size)
-    options |= _partition_options(partitions, partition_by, work_pool, runner)
+    options = _rendering_options(
+        runner, dask_address, batch_size, partitions, partition_by, work_pool
+    )
     campaigns = [campaign]
     if campaign == "all":
         folder = Paths.from_env().config_dir / "campaigns"

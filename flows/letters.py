@@ -194,11 +194,9 @@ def render_batch(sealed: Sealed) -> Letters:
     return Letters(write_batch(sealed.batch))
 
 
-def render_on_dask(
-    batches: list[Batch], address: str | None, workers: int | None = None
-) -> Letters:
+def render_on_dask(batches: list[Batch], address: str | None) -> Letters:
     """One Prefect task per batch on a Dask cluster: the scheduler at `address`, or a
-    `LocalCluster` of `workers` processes (default one per core) started for this run.
+    `LocalCluster` of one worker process per core started for this run.
 
     Workers write into the run's folder themselves, so on other hosts that folder must be on
     storage every host mounts at the same path (docs/scale-out.md). Rows come back in batch
@@ -212,7 +210,7 @@ def render_on_dask(
         if address
         else DaskTaskRunner(
             cluster_kwargs={
-                "n_workers": workers or os.cpu_count() or 1,
+                "n_workers": os.cpu_count() or 1,
                 "threads_per_worker": 1,
                 "processes": True,
                 "dashboard_address": None,
@@ -309,9 +307,7 @@ def letters(
     """
     if runner not in RUNNERS:
         raise ValueError(f"runner must be one of {', '.join(RUNNERS)}, not {runner!r}")
-    partitioning = Partitioning.of(partitions, partition_by, work_pool)
-    if partitioning and runner != "process":
-        raise ValueError("partitions render on their own hosts: give no runner with them")
+    partitioning = Partitioning.of(partitions, partition_by, work_pool, runner)
     with flow_run("letters", campaign, as_of) as run:
         shas = approved_templates(run)
         discard_unrecorded(run)

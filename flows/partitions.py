@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
     from flows.runs import Run
 
-STEPS = ("entitlements", "letters")
 BY = ("hash", "region")
 
 
@@ -56,9 +55,14 @@ class Partitioning:
 
     @classmethod
     def of(
-        cls, partitions: int | None, by: str = "hash", work_pool: str | None = None
+        cls,
+        partitions: int | None,
+        by: str = "hash",
+        work_pool: str | None = None,
+        runner: str = "process",
     ) -> Partitioning | None:
-        """The flows' partition parameters, checked; None for an unpartitioned run."""
+        """The flows' partition parameters, checked; None for an unpartitioned run. A
+        partitioned run renders its letters on the partitions' hosts: no other `runner`."""
         if by not in BY:
             raise ValueError(f"partition_by must be one of {', '.join(BY)}, not {by!r}")
         if by == "region" and partitions is not None:
@@ -69,6 +73,8 @@ class Partitioning:
             return None
         if partitions is not None and partitions < 1:
             raise ValueError(f"partitions must be at least 1, not {partitions}")
+        if runner != "process":
+            raise ValueError("partitions render letters on their own hosts: give no --runner")
         return cls(by, partitions, work_pool)
 
     def key(self, row: dict[str, Any]) -> str:
