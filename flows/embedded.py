@@ -33,8 +33,16 @@ IDLE_ENV = "RECALL_PREFECT_IDLE_SECONDS"
 DEFAULT_IDLE_SECONDS = 600.0
 STATE_FILE = "embedded-server.json"
 LOG_FILE = "embedded-server.log"
-# The environment Prefect's own temporary server runs with (prefect.server.api.server).
-SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1"}
+# The environment Prefect's own temporary server runs with (prefect.server.api.server), and no
+# block types registered at start: that imports every installed Prefect collection (Dask with
+# prefect-dask, ~0.7 s) for the UI's block catalogue, which the embedded server does not serve.
+# `recall server start` registers them.
+SERVER_ENV = {
+    "PREFECT_UI_ENABLED": "0",
+    "PREFECT__SERVER_EPHEMERAL": "1",
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,10 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # a server that died after its parent is a zombie until reaped: dead all the same
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def answers(api_url: str, timeout: float = 2.0) -> bool:
@@ -173,6 +184,9 @@ def start() -> Server | None:
         else:
             server = _spawn(home)
     os.environ["PREFECT_API_URL"] = server.api_url
+    from flows.settings import refresh_prefect
+
+    refresh_prefect()
     _STARTED.append(server)
     return server
 

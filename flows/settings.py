@@ -62,6 +62,18 @@ class Paths:
         return self.home / "out" / campaign / kind
 
 
+PREFECT_DEFAULTS = {
+    # No network but package registries: no telemetry, no update checks.
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    # Without PREFECT_API_URL, Prefect runs flows against a temporary local server.
+    "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
+    # Its first start creates its database: ~20 s on 2 cores, Prefect's default timeout.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+
 def configure_environment(home: Path | None = None, config_dir: Path | None = None) -> Paths:
     """Fix RECALL_* paths and the Prefect settings an offline, serverless run needs.
 
@@ -73,22 +85,40 @@ def configure_environment(home: Path | None = None, config_dir: Path | None = No
     if config_dir is not None:
         os.environ[CONFIG_ENV] = str(config_dir.resolve())
     paths = Paths.from_env()
-    defaults = {
-        # Importing prefect creates PREFECT_HOME; keep it with the data it describes.
-        "PREFECT_HOME": str(paths.home / "prefect"),
-        # No network but package registries: no telemetry, no update checks.
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        # Without PREFECT_API_URL, Prefect runs flows against a temporary local server.
-        "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
-        # Its first start creates its database: ~20 s on 2 cores, Prefect's default timeout.
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-    }
-    for key, value in defaults.items():
+    # Importing prefect creates PREFECT_HOME; keep it with the data it describes.
+    os.environ.setdefault("PREFECT_HOME", str(paths.home / "prefect"))
+    for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    refresh_prefect()
     return paths
+
+
+# Set in a fork of the resident process (flows/resident.py), which imported Prefect before the
+# command set its environment: what its logging was set up from.
+REFRESH_PREFECT = False
+LOGGING_AT_IMPORT: dict[str, str] = {}
+
+
+def logging_environment() -> dict[str, str]:
+    """What Prefect's logging set-up reads: PREFECT_LOGGING_* and a logging.yml in its home."""
+    found = {k: v for k, v in os.environ.items() if k.startswith("PREFECT_LOGGING_")}
+    custom = Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser() / "logging.yml"
+    return found | {"logging.yml": str(custom) if custom.exists() else ""}
+
+
+def refresh_prefect() -> None:
+    """Make an already imported Prefect read the environment again: its settings, and its
+    logging when what that was set up from changed (0.2 s)."""
+    if not REFRESH_PREFECT:
+        return
+    from prefect.context import refresh_global_settings_context
+
+    refresh_global_settings_context()
+    if logging_environment() != LOGGING_AT_IMPORT:
+        from prefect.logging.configuration import setup_logging
+
+        setup_logging(incremental=False)
 
 
 HEARTBEAT_ENV = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"

@@ -18,6 +18,8 @@ from flows.settings import SHIPPED_CONFIG_DIR, Paths, configure_environment, flo
 # Prefect reads its settings at import: point it at a throwaway home before anything imports it.
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="recall-tests-"))
 os.environ.pop("PREFECT_HOME", None)  # a parallel test worker inherits its parent's
+# Commands the tests start run in their own process; tests/test_resident.py tries the other way.
+os.environ["RECALL_RESIDENT"] = "0"
 configure_environment(_SESSION_HOME, SHIPPED_CONFIG_DIR)
 
 import duckdb  # noqa: E402

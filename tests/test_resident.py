@@ -1,0 +1,151 @@
+"""`recall` through the resident process: commands run in its forks, with their own
+environment, files and exit status; signals reach them, and they die with the command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.settings import SHIPPED_CONFIG_DIR
+from tests.conftest import AS_OF, CAMPAIGN
+from tests.test_embedded import prefect_database_from_the_harness
+
+RECALL = [sys.executable, "-m", "flows.launch"]
+
+
+def environment(runtime: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECALL_"))}
+    env |= {"XDG_RUNTIME_DIR": str(runtime), "RECALL_PREFECT_IDLE_SECONDS": "20", **extra}
+    return env
+
+
+def recall(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [*RECALL, "--config-dir", str(SHIPPED_CONFIG_DIR), *args]
+    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def processes(match: bytes) -> dict[int, int]:
+    """pid → parent pid of the processes whose command line holds `match`."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        state, parent = stat.rsplit(")", 1)[1].split()[:2]
+        if match in cmdline and state != "Z":
+            found[int(proc.name)] = int(parent)
+    return found
+
+
+def residents(runtime: Path) -> list[int]:
+    """The resident processes of this runtime folder (not their forks, which share their
+    command line)."""
+    found = processes(str(runtime / "recall").encode())
+    return sorted(pid for pid, parent in found.items() if parent not in found)
+
+
+def forks(resident: int) -> list[int]:
+    return sorted(pid for pid, parent in processes(b"flows.resident").items() if parent == resident)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path):
+    runtime, home = tmp_path / "run", tmp_path / "var"
+    runtime.mkdir(mode=0o700)
+    prefect_database_from_the_harness(home)
+    env = environment(runtime, RECALL_HOME="var")  # relative: the command's working directory
+    day = ("--as-of", AS_OF.isoformat())
+
+    intake = recall(env, tmp_path, "run", "intake", "-c", CAMPAIGN, *day)
+    assert intake.returncode == 0, intake.stdout + intake.stderr
+    assert "Intake run" in intake.stdout
+    [resident] = residents(runtime)
+    assert (home / "recall.duckdb").exists()  # the fork worked in the command's folder
+
+    compensate = recall(env, tmp_path, "run", "compensate", "-c", CAMPAIGN, *day)
+    assert compensate.returncode == 0, compensate.stdout + compensate.stderr
+    assert "Compensate run" in compensate.stdout
+    status = recall(env, tmp_path, "status", "-c", CAMPAIGN)
+    assert status.returncode == 0, status.stderr
+    assert "intake" in status.stdout and "compensate" in status.stdout
+    assert residents(runtime) == [resident]  # all three served by the same one
+
+    # the command's exit status and error output, as when run in its own process
+    missing = recall(env, tmp_path, "run", "intake", "-c", "NO-SUCH", *day)
+    alone = recall(
+        {**env, "RECALL_RESIDENT": "0"}, tmp_path, "run", "intake", "-c", "NO-SUCH", *day
+    )
+    assert missing.returncode == alone.returncode == 2
+    assert "NO-SUCH.toml: campaign configuration not found" in missing.stdout
+    assert missing.stdout == alone.stdout
+
+    # another environment, another resident process; the first stops when idle
+    other = recall({**env, "RECALL_PREFECT_IDLE_SECONDS": "3"}, tmp_path, "status", "-c", CAMPAIGN)
+    assert other.returncode == 0, other.stderr
+    assert len(residents(runtime)) == 2
+    assert wait_for(lambda: residents(runtime) == [resident], 30)
+
+
+def test_signals_reach_the_command_and_it_dies_with_recall(tmp_path: Path):
+    """`recall server start` runs a Prefect server in the fork's process group: Ctrl-C to
+    `recall` stops both; `recall` killed outright takes them with it."""
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = environment(runtime, RECALL_HOME=str(tmp_path / "var"))
+    for port, how in ((4291, signal.SIGINT), (4292, signal.SIGKILL)):
+        signal_server_start(runtime, env, port, how)
+
+
+def signal_server_start(runtime: Path, env: dict[str, str], port: int, how: int) -> None:
+    client = subprocess.Popen(
+        [*RECALL, "server", "start", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = "\0".join(["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)])
+    pattern = server.encode()
+    assert wait_for(lambda: len(processes(pattern)) == 1, 60)
+    [resident] = residents(runtime)
+    [fork] = forks(resident)
+    assert set(processes(pattern).values()) == {fork}  # the command ran in the fork
+    client.send_signal(how)
+    client.wait(timeout=30)
+    assert wait_for(lambda: processes(pattern) == {} and forks(resident) == [], 30)
+    assert residents(runtime) == [resident]  # and serves on
+
+
+def test_no_resident_process_when_it_cannot_be_private(tmp_path: Path):
+    runtime = tmp_path / "run"
+    (runtime / "recall").mkdir(parents=True, mode=0o755)
+    (runtime / "recall").chmod(0o755)  # open to other users: not used
+    env = environment(runtime)
+    result = recall(env, tmp_path, "status", "-c", CAMPAIGN)
+    assert result.returncode == 0, result.stderr
+    assert residents(runtime) == []
+
+
+@pytest.fixture(autouse=True)
+def _stop_residents(tmp_path: Path) -> Iterator[None]:
+    yield
+    for pid in residents(tmp_path / "run"):
+        os.kill(pid, signal.SIGTERM)
