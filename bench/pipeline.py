@@ -96,15 +96,19 @@ class Measured:
     peak_rss_mib: float
 
 
-def recall(home: Path, config: Path, *args: str, **settings: str) -> Measured:
-    """One `recall` command in its own process: wall time and that process's peak RSS.
+def recall(
+    home: Path, config: Path, *args: str, entry: str = "flows.cli", **settings: str
+) -> Measured:
+    """One `recall` command: wall time and its process's peak RSS.
 
-    By default it reaches Prefect the embedded way, its Prefect home in the data home;
-    `settings` (PREFECT_API_URL, PREFECT_HOME, ...) change that.
+    By default it runs in its own process (flows.cli) and reaches Prefect the embedded way,
+    its Prefect home in the data home; `entry="flows.launch"` runs it as the `recall` script
+    does (in a fork of the resident process, whose RSS this does not see); `settings`
+    (PREFECT_API_URL, PREFECT_HOME, ...) change the environment.
     """
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
     env |= {"RECALL_HOME": str(home), "RECALL_CONFIG_DIR": str(config), **settings}
-    command = [sys.executable, "-m", "flows.cli", *args, "-c", CAMPAIGN, "--as-of", AS_OF]
+    command = [sys.executable, "-m", entry, *args, "-c", CAMPAIGN, "--as-of", AS_OF]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)

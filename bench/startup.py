@@ -1,11 +1,14 @@
 """Start-up: `recall run intake` + `recall run compensate` on an empty inbox, as a coordinator
-runs them (two processes), under each way of reaching a Prefect API; beside it, a bare Prefect
-flow in a fresh process with Prefect's own temporary server, the cost we started from."""
+runs them (two commands), under each way of reaching a Prefect API, through the resident
+process (as the `recall` script runs them) and each in its own process; beside it, a bare
+Prefect flow in a fresh process with Prefect's own temporary server, the cost we started from."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,9 +31,9 @@ bare()
 """
 
 
-def pair(home: Path, config: Path, **env: str) -> Measured:
-    intake = recall(home, config, "run", "intake", **env)
-    compensate = recall(home, config, "run", "compensate", **env)
+def pair(home: Path, config: Path, entry: str = "flows.cli", **env: str) -> Measured:
+    intake = recall(home, config, "run", "intake", entry=entry, **env)
+    compensate = recall(home, config, "run", "compensate", entry=entry, **env)
     return Measured(
         intake.seconds + compensate.seconds, max(intake.peak_rss_mib, compensate.peak_rss_mib)
     )
@@ -44,29 +47,6 @@ def bare_flow(prefect_home: Path) -> float:
     return time.perf_counter() - started
 
 
-@contextmanager
-def prefect_server(prefect_home: Path, port: int = 4299) -> Iterator[str]:
-    """`prefect server start` on 127.0.0.1, as `recall server start` runs it."""
-    env = {**os.environ, "PREFECT_HOME": str(prefect_home)}
-    env.pop("PREFECT_API_URL", None)
-    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not answers(url):
-            time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-
-
 def main() -> list[str]:
     work = Path(tempfile.mkdtemp(prefix="recall-bench-startup-"))
     try:
@@ -75,36 +55,106 @@ def main() -> list[str]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+class Resident:
+    """`recall` as the script runs it, its resident processes in folders of the benchmark's:
+    each `fresh()` folder has none yet, so the next command there starts one."""
+
+    def __init__(self, work: Path) -> None:
+        self.work, self.runs = work, 0
+        self.fresh()
+
+    def fresh(self) -> None:
+        self.runs += 1
+        self.runtime = self.work / f"runtime-{self.runs}"
+        self.runtime.mkdir(mode=0o700)
+
+    def env(self, home: Path, config: Path) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECALL_"))}
+        return env | {
+            "RECALL_HOME": str(home),
+            "RECALL_CONFIG_DIR": str(config),
+            "XDG_RUNTIME_DIR": str(self.runtime),
+        }
+
+    def pair(self, home: Path, config: Path, **env: str) -> Measured:
+        return pair(home, config, "flows.launch", XDG_RUNTIME_DIR=str(self.runtime), **env)
+
+    @contextmanager
+    def server_start(self, home: Path, config: Path, port: int = 4298) -> Iterator[str]:
+        """`recall server start`, as a coordinator starts the local server: through the
+        resident process, which it starts, and Ctrl-C to stop it."""
+        command = [sys.executable, "-m", "flows.launch", "server", "start", "--port", str(port)]
+        process = subprocess.Popen(
+            command,
+            env=self.env(home, config),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}/api"
+        try:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline and not answers(url):
+                time.sleep(0.5)
+            yield url
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+
+    def stop(self) -> None:
+        for proc in Path("/proc").iterdir():
+            with contextlib.suppress(OSError, ValueError):
+                if str(self.work).encode() in (proc / "cmdline").read_bytes():
+                    os.kill(int(proc.name), signal.SIGTERM)
+
+
 def measure(work: Path) -> list[str]:
     config = work / "config-startup"
     write_config(config)
-    home = work / "home-startup"
-    first = pair(home, config)
-    stop_embedded(home / "prefect")
-    cold = pair(home, config)
-    warm = pair(home, config)
-    stop_embedded(home / "prefect")
-    alone = pair(home, config, RECALL_PREFECT_IDLE_SECONDS="0")
-    with prefect_server(work / "prefect-server") as url:
-        pair(work / "home-served", config, PREFECT_API_URL=url)  # the server's first use
-        served = pair(work / "home-served", config, PREFECT_API_URL=url)
+    home, served_home = work / "home-startup", work / "home-served"
+    resident = Resident(work)
+    try:
+        first = resident.pair(home, config)  # the server's first start creates its database
+        stop_embedded(home / "prefect")
+        resident.fresh()
+        cold = resident.pair(home, config)  # nothing running
+        warm = resident.pair(home, config)  # both running from the commands before
+        stop_embedded(home / "prefect")
+        own_cold = pair(home, config)
+        own_warm = pair(home, config)
+        stop_embedded(home / "prefect")
+        resident.fresh()
+        with resident.server_start(served_home, config) as url:
+            pair(served_home, config, PREFECT_API_URL=url)  # the server's first use
+            own_served = pair(served_home, config, PREFECT_API_URL=url)
+            served = resident.pair(served_home, config, PREFECT_API_URL=url)
+            resident.fresh()
+            served_cold = resident.pair(served_home, config, PREFECT_API_URL=url)
+    finally:
+        resident.stop()
     bare_flow(work / "prefect-bare")  # creates its database
     bare = bare_flow(work / "prefect-bare")
     return [
         "## Start-up",
         "",
-        "`recall run intake` + `recall run compensate` on an empty inbox, two processes "
-        "(targets: ≤ 10 s with the embedded default, ≤ 5 s with a local Prefect server):",
+        "`recall run intake` + `recall run compensate` on an empty inbox, two commands "
+        "(targets: ≤ 10 s with the embedded default and no server running, ≤ 5 s with a local "
+        "Prefect server running). `recall` runs each command in a fork of its resident "
+        "process (flows/resident.py), which the first command starts:",
         "",
-        f"- embedded, no server running (the first command starts it, the second uses it): "
-        f"**{cold.seconds:.1f} s**",
-        f"- embedded, its server still running from an earlier command: **{warm.seconds:.1f} s**",
+        f"- embedded, nothing running (the first command starts the resident process and the "
+        f"Prefect server, the second uses both): **{cold.seconds:.1f} s**",
+        f"- embedded, both running from earlier commands: **{warm.seconds:.1f} s**",
+        f"- a local Prefect server running, started with `recall server start` (which starts "
+        f"the resident process): **{served.seconds:.1f} s**; the resident process started by "
+        f"the first command instead: {served_cold.seconds:.1f} s",
         f"- embedded, a new data home (the server's first start creates its database): "
         f"{first.seconds:.1f} s",
-        f"- embedded with RECALL_PREFECT_IDLE_SECONDS=0 (each command starts and stops its own "
-        f"server): {alone.seconds:.1f} s",
-        f"- a local Prefect server running (`recall server start`): **{served.seconds:.1f} s**",
+        "",
+        "Each command in its own process (`RECALL_RESIDENT=0`, as before the resident process):",
+        "",
+        f"- embedded, no server running: {own_cold.seconds:.1f} s; its server running: "
+        f"{own_warm.seconds:.1f} s; a local Prefect server running: {own_served.seconds:.1f} s",
         f"- reference: a bare Prefect flow in a fresh process with Prefect's own temporary "
         f"server: {bare:.1f} s per process",
-        f"- peak RSS of a command: {warm.peak_rss_mib:,.0f} MiB",
+        f"- peak RSS of a command in its own process: {own_warm.peak_rss_mib:,.0f} MiB",
     ]
