@@ -122,14 +122,14 @@ def _recorded(home: Path) -> Server | None:
     return server if _alive(server.pid) else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
 def _spawn(home: Path) -> Server:
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
     with (home / LOG_FILE).open("ab") as log:
         process = subprocess.Popen(

@@ -9,8 +9,9 @@ Signals `recall` receives (Ctrl-C, SIGTERM, SIGHUP) go to the fork's process gro
 dies, the fork is killed, so a command never outlives its terminal.
 
 One resident process per environment and code: the socket's name is a hash of the Python, the
-environment (less PWD, OLDPWD and PREFECT_API_URL, which the fork sets again) and the flows'
-source files and installed packages, so a changed file or package starts a fresh one. It
+environment (less PWD, OLDPWD, PREFECT_API_URL and our RECALL_* variables, which are read when
+a command runs) and the flows' source files and installed packages, so a changed file or
+package starts a fresh one. It
 stops after RECALL_PREFECT_IDLE_SECONDS (default 600) without a command and none running.
 RECALL_RESIDENT=0 runs every command in its own process, as before.
 
@@ -89,8 +90,16 @@ def _code_stamp() -> list[object]:
     return stamp
 
 
+def _hashed(key: str) -> bool:
+    """Variables of ours are read when a command runs, not at import: one resident process
+    serves every data home, config folder and crash point. Its own lifetime is its own."""
+    if key.startswith("RECALL_") and key != IDLE_ENV:
+        return False
+    return key not in UNHASHED_ENV
+
+
 def fingerprint(environ: dict[str, str]) -> str:
-    env = sorted((k, v) for k, v in environ.items() if k not in UNHASHED_ENV)
+    env = sorted((k, v) for k, v in environ.items() if _hashed(k))
     blob = json.dumps([sys.executable, env, _code_stamp()]).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
 
@@ -133,7 +142,13 @@ def run_command(argv: list[str], environ: dict[str, str]) -> int:
     if not last:  # the resident process died; the fork was killed with it or runs on alone
         print("recall: lost the resident process running this command", file=sys.stderr)
         return 1
-    return int(json.loads(last)["exit"])
+    code = int(json.loads(last)["exit"])
+    if code < 0:  # killed by a signal: so is `recall`, for its caller to see
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL and SIGSTOP take no handler
+            signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+        return 128 - code
+    return code
 
 
 def _umask() -> int:
@@ -371,7 +386,7 @@ def _reap(selector: selectors.BaseSelector, running: dict[int, socket.socket]) -
         with contextlib.suppress(KeyError, ValueError):
             selector.unregister(conn)
         with contextlib.suppress(OSError), conn:
-            conn.sendall(json.dumps({"exit": code if code >= 0 else 128 - code}).encode() + b"\n")
+            conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
 
 
 def _run_forked(request: dict[str, object], fds: list[int]) -> None:

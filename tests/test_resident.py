@@ -4,20 +4,20 @@ environment, files and exit status; signals reach them, and they die with the co
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
-import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from flows.embedded import free_port
 from flows.settings import SHIPPED_CONFIG_DIR
-from tests.conftest import AS_OF, CAMPAIGN
+from tests.conftest import AS_OF, CAMPAIGN, RECALL, stop_residents
 from tests.test_embedded import prefect_database_from_the_harness
-
-RECALL = [sys.executable, "-m", "flows.launch"]
 
 
 def environment(runtime: Path, **extra: str) -> dict[str, str]:
@@ -68,9 +68,17 @@ def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
     return True
 
 
-def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path):
-    runtime, home = tmp_path / "run", tmp_path / "var"
-    runtime.mkdir(mode=0o700)
+@pytest.fixture
+def runtime() -> Iterator[Path]:
+    """A folder for resident processes (short: a socket's path has ≤ 107 bytes)."""
+    folder = Path(tempfile.mkdtemp(prefix="rr-", dir="/tmp"))
+    yield folder
+    stop_residents(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path, runtime: Path):
+    home = tmp_path / "var"
     prefect_database_from_the_harness(home)
     env = environment(runtime, RECALL_HOME="var")  # relative: the command's working directory
     day = ("--as-of", AS_OF.isoformat())
@@ -87,7 +95,10 @@ def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path):
     status = recall(env, tmp_path, "status", "-c", CAMPAIGN)
     assert status.returncode == 0, status.stderr
     assert "intake" in status.stdout and "compensate" in status.stdout
-    assert residents(runtime) == [resident]  # all three served by the same one
+    other_home = {**env, "RECALL_HOME": str(tmp_path / "other")}
+    elsewhere = recall(other_home, tmp_path, "status", "-c", CAMPAIGN)
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert residents(runtime) == [resident]  # all four served by the same one, any data home
 
     # the command's exit status and error output, as when run in its own process
     missing = recall(env, tmp_path, "run", "intake", "-c", "NO-SUCH", *day)
@@ -105,14 +116,12 @@ def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path):
     assert wait_for(lambda: residents(runtime) == [resident], 30)
 
 
-def test_signals_reach_the_command_and_it_dies_with_recall(tmp_path: Path):
+def test_signals_reach_the_command_and_it_dies_with_recall(tmp_path: Path, runtime: Path):
     """`recall server start` runs a Prefect server in the fork's process group: Ctrl-C to
     `recall` stops both; `recall` killed outright takes them with it."""
-    runtime = tmp_path / "run"
-    runtime.mkdir(mode=0o700)
     env = environment(runtime, RECALL_HOME=str(tmp_path / "var"))
-    for port, how in ((4291, signal.SIGINT), (4292, signal.SIGKILL)):
-        signal_server_start(runtime, env, port, how)
+    for how in (signal.SIGINT, signal.SIGKILL):
+        signal_server_start(runtime, env, free_port(), how)
 
 
 def signal_server_start(runtime: Path, env: dict[str, str], port: int, how: int) -> None:
@@ -124,28 +133,23 @@ def signal_server_start(runtime: Path, env: dict[str, str], port: int, how: int)
     )
     server = "\0".join(["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)])
     pattern = server.encode()
-    assert wait_for(lambda: len(processes(pattern)) == 1, 60)
+
+    def served_by_a_fork() -> bool:  # the Prefect server runs, started by the command's fork
+        found = residents(runtime)
+        return len(found) == 1 and set(processes(pattern).values()) == set(forks(found[0])) != set()
+
+    assert wait_for(served_by_a_fork, 60)
     [resident] = residents(runtime)
-    [fork] = forks(resident)
-    assert set(processes(pattern).values()) == {fork}  # the command ran in the fork
     client.send_signal(how)
     client.wait(timeout=30)
     assert wait_for(lambda: processes(pattern) == {} and forks(resident) == [], 30)
     assert residents(runtime) == [resident]  # and serves on
 
 
-def test_no_resident_process_when_it_cannot_be_private(tmp_path: Path):
-    runtime = tmp_path / "run"
-    (runtime / "recall").mkdir(parents=True, mode=0o755)
+def test_no_resident_process_when_it_cannot_be_private(tmp_path: Path, runtime: Path):
+    (runtime / "recall").mkdir(mode=0o755)
     (runtime / "recall").chmod(0o755)  # open to other users: not used
     env = environment(runtime)
     result = recall(env, tmp_path, "status", "-c", CAMPAIGN)
     assert result.returncode == 0, result.stderr
     assert residents(runtime) == []
-
-
-@pytest.fixture(autouse=True)
-def _stop_residents(tmp_path: Path) -> Iterator[None]:
-    yield
-    for pid in residents(tmp_path / "run"):
-        os.kill(pid, signal.SIGTERM)

@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -19,7 +18,7 @@ import pytest
 
 from flows.crash import CRASH_ENV
 from flows.settings import SHIPPED_CONFIG_DIR
-from tests.conftest import AS_OF, CAMPAIGN, HEADER, row
+from tests.conftest import AS_OF, CAMPAIGN, HEADER, RECALL, row, through_resident
 
 # where the nightly process is killed: after each step, and in the middle of claim loading,
 # letter writing (between batches, after the files before the database) and instruction export
@@ -112,9 +111,7 @@ def nightly_process(
         env[CRASH_ENV] = crash_at
     done = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "flows.cli",
+            *RECALL,  # in a fork of the resident process, as `recall` runs it
             "run",
             "nightly",
             "-c",
@@ -123,7 +120,7 @@ def nightly_process(
             str(AS_OF),
             *options,
         ],
-        env=env,
+        env=through_resident(env),
         capture_output=True,
         text=True,
         timeout=180,

@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import UTC, date, datetime
 
 import pytest
 
 from flows.demo import DEMO_AS_OF, DEMO_CAMPAIGN, write_demo
 from flows.demo_payouts import DEMO_ROUNDS, write_demo_payouts
-from tests.conftest import Workspace, make_workspace
+from tests.conftest import RECALL, Workspace, make_workspace, through_resident
 
 PAGE = 200
 
@@ -73,9 +72,9 @@ def nightly(day: date) -> str:
 
     env = os.environ | {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
     env |= {"PREFECT_LOGGING_LEVEL": "DEBUG", "COLUMNS": "200"}
-    command = [sys.executable, "-m", "flows.cli", "run", "nightly", "--campaign", DEMO_CAMPAIGN]
+    command = [*RECALL, "run", "nightly", "--campaign", DEMO_CAMPAIGN, "--as-of", str(day)]
     done = subprocess.run(
-        [*command, "--as-of", str(day)], env=env, capture_output=True, text=True, timeout=600
+        command, env=through_resident(env), capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout + done.stderr
