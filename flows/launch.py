@@ -16,7 +16,7 @@ FLOW_COMMANDS = ("run", "demo")
 VALUE_OPTIONS = ("--home", "--config-dir")
 
 
-def _home_and_command(args: list[str]) -> tuple[Path | None, str | None]:
+def home_and_command(args: list[str]) -> tuple[Path | None, str | None]:
     home: Path | None = None
     rest = iter(args)
     for arg in rest:
@@ -34,7 +34,7 @@ def _home_and_command(args: list[str]) -> tuple[Path | None, str | None]:
 def _start_prefect_api(args: list[str]) -> None:
     """Start the embedded Prefect server (if one is needed) while the resident process
     starts, rather than after: the command's fork then finds it running."""
-    home, command = _home_and_command(args)
+    home, command = home_and_command(args)
     if command not in FLOW_COMMANDS:
         return
     from flows import embedded

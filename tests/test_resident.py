@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from flows.embedded import free_port
+from flows.launch import home_and_command
 from flows.settings import SHIPPED_CONFIG_DIR
 from tests.conftest import AS_OF, CAMPAIGN, RECALL, stop_residents
-from tests.test_embedded import prefect_database_from_the_harness
 
 
 def environment(runtime: Path, **extra: str) -> dict[str, str]:
@@ -78,9 +78,11 @@ def runtime() -> Iterator[Path]:
 
 
 def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path, runtime: Path):
+    from prefect.settings import PREFECT_API_URL
+
     home = tmp_path / "var"
-    prefect_database_from_the_harness(home)
     env = environment(runtime, RECALL_HOME="var")  # relative: the command's working directory
+    env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())  # the tests' server: runs recorded
     day = ("--as-of", AS_OF.isoformat())
 
     intake = recall(env, tmp_path, "run", "intake", "-c", CAMPAIGN, *day)
@@ -153,3 +155,13 @@ def test_no_resident_process_when_it_cannot_be_private(tmp_path: Path, runtime: 
     result = recall(env, tmp_path, "status", "-c", CAMPAIGN)
     assert result.returncode == 0, result.stderr
     assert residents(runtime) == []
+
+
+def test_the_launcher_finds_the_data_home_and_the_command():
+    assert home_and_command(["--home", "/data", "run", "intake", "--home", "x"]) == (
+        Path("/data"),
+        "run",
+    )
+    assert home_and_command(["--config-dir", "cfg", "--home=d", "demo"]) == (Path("d"), "demo")
+    assert home_and_command(["--config-dir", "run", "status"]) == (None, "status")
+    assert home_and_command(["--help"]) == (None, None)

@@ -92,7 +92,7 @@ def night(tmp_path_factory: pytest.TempPathFactory):
         yield space, printed, prefect_texts(since)
 
 
-def test_no_personal_data_in_console_logs_or_prefect(night):
+def test_no_personal_data_in_console_logs_or_prefect_and_outputs_owner_only(night):
     space, printed, stored = night
     assert "Beginning flow run" in printed[0] and len(stored) > 100, "too little logged to tell"
     secrets = personal_data(space)
@@ -101,10 +101,7 @@ def test_no_personal_data_in_console_logs_or_prefect(night):
     texts = [*printed, *stored]
     leaks = sorted({s for s in secrets for text in texts if s in text})
     assert leaks == []
-
-
-def test_output_folders_are_owner_only(night):
-    space = night[0]
+    # and what it wrote only its owner may read (one test: the nightly runs are the cost)
     for kind in ("letters", "instructions", "review", "reports"):
         root = space.paths.out(DEMO_CAMPAIGN, kind)
         assert root.stat().st_mode & 0o777 == 0o700, kind
