@@ -95,7 +95,7 @@ def compute_entitlements(run: Run, partition_files: list[Path] | None = None) ->
         elif partition_files:
             files = [str(f) for f in partition_files]
             db.run(run.con, "partitions/entitlements_merge", files=files)
-        db.run(run.con, "compensate/claims_review", campaign=run.campaign)
+        db.update(run.con, "compensate/claims_review", campaign=run.campaign)
 
 
 @task(cache_policy=NO_CACHE)
@@ -103,7 +103,7 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
     """Rejections, then the budget check over this run's candidates; offers and instructions."""
     con = run.con
     with db.transaction(con):
-        db.run(con, "compensate/claims_rejected", campaign=run.campaign)
+        db.update(con, "compensate/claims_rejected", campaign=run.campaign)
         db.run(con, "compensate/offer_candidates", campaign=run.campaign)
         totals = {row[0]: row for row in db.run(con, "compensate/offer_candidate_totals")}
         zero = (None, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0))
@@ -124,7 +124,7 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
                 as_of=run.as_of,
             )
             made = auto[1] + decided[1]
-            db.run(con, "compensate/claims_offered", campaign=run.campaign)
+            db.update(con, "compensate/claims_offered", campaign=run.campaign)
             db.run(
                 con,
                 "compensate/payment_instructions",

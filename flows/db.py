@@ -25,6 +25,18 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple[
     return con.execute(sql_text(name), params or None).fetchall()
 
 
+def update(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Run the UPDATE of sql/<name>.sql with its joins in the order written, the updated table
+    first, so DuckDB applies the changes in that table's row order. Left to choose by size it
+    may hash the updated table instead and change its rows in hash order: at 10M claims,
+    routing claims to review took 17.8 s that way, 5.0 s this way."""
+    execute(con, "set disabled_optimizers = 'join_order,build_side_probe_side'")
+    try:
+        return run(con, name, **params)
+    finally:
+        execute(con, "reset disabled_optimizers")
+
+
 def scalar(con: duckdb.DuckDBPyConnection, statement: str, params: list[Any] | None = None) -> Any:
     """The single value a short inline query returns (None when it returns no row)."""
     rows = con.execute(statement, params).fetchall()

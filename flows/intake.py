@@ -119,7 +119,7 @@ def classify_claims(run: Run) -> None:
     rules = run.config.eligibility
     con = run.con
     with db.transaction(con):
-        db.run(
+        db.update(
             con,
             "intake/claims_eligibility",
             campaign=run.campaign,
@@ -132,7 +132,7 @@ def classify_claims(run: Run) -> None:
         )
         db.run(con, "intake/duplicates_reset", campaign=run.campaign)
         db.run(con, "intake/duplicates", campaign=run.campaign)
-        db.run(con, "intake/claims_duplicate", campaign=run.campaign)
+        db.update(con, "intake/claims_duplicate", campaign=run.campaign)
 
 
 @dataclass(frozen=True)
