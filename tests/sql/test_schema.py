@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import duckdb
+import pytest
+
 from flows import db
 from flows.settings import SQL_DIR
 
@@ -38,3 +41,13 @@ def test_date_and_amount_macros(con):
     ).fetchall()[0]
     day = got[0]
     assert got[1:] == (day, day, day, None, None, 1299, None) and str(day) == "2026-03-05"
+
+
+def test_an_update_in_table_order_leaves_the_optimizer_whole(con):
+    """db.update turns join reordering off for its statement only, even when it fails (the
+    rows it changes are checked by every intake and compensate test)."""
+    db.update(con, "intake/claims_duplicate", campaign="X")
+    assert db.scalar(con, "select current_setting('disabled_optimizers')") == ""
+    with pytest.raises(duckdb.Error):
+        db.update(con, "intake/claims_duplicate")  # $campaign not given
+    assert db.scalar(con, "select current_setting('disabled_optimizers')") == ""
