@@ -247,8 +247,9 @@ PRELOAD = (
     "flows.partitions",
     "duckdb.polars_io",
     "pyarrow.compute",
-    "pandas",
 )
+# Imported by the above when installed (pandas is, with the bench extra).
+OPTIONAL_PRELOAD = ("pandas",)
 
 
 def _preload() -> None:
@@ -264,6 +265,9 @@ def _preload() -> None:
     settings.LOGGING_AT_IMPORT = settings.logging_environment()
     for name in PRELOAD:
         importlib.import_module(name)
+    for name in OPTIONAL_PRELOAD:
+        with contextlib.suppress(ModuleNotFoundError):
+            importlib.import_module(name)
 
 
 def serve(path: Path) -> None:

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from flows.cli import app
 from flows.embedded import free_port
 from flows.launch import home_and_command
 from flows.settings import SHIPPED_CONFIG_DIR
@@ -46,6 +48,14 @@ def processes(match: bytes) -> dict[int, int]:
         if match in cmdline and state != "Z":
             found[int(proc.name)] = int(parent)
     return found
+
+
+def started(runtime: Path) -> int:
+    """The one resident process of this folder; its log if there is none."""
+    found = residents(runtime)
+    logs = "".join(p.read_text() for p in (runtime / "recall").glob("*.log"))
+    assert len(found) == 1, logs
+    return found[0]
 
 
 def residents(runtime: Path) -> list[int]:
@@ -88,7 +98,7 @@ def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path, runtime: 
     intake = recall(env, tmp_path, "run", "intake", "-c", CAMPAIGN, *day)
     assert intake.returncode == 0, intake.stdout + intake.stderr
     assert "Intake run" in intake.stdout
-    [resident] = residents(runtime)
+    resident = started(runtime)
     assert (home / "recall.duckdb").exists()  # the fork worked in the command's folder
 
     compensate = recall(env, tmp_path, "run", "compensate", "-c", CAMPAIGN, *day)
@@ -104,15 +114,14 @@ def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path, runtime: 
 
     # the command's exit status and error output, as when run in its own process
     missing = recall(env, tmp_path, "run", "intake", "-c", "NO-SUCH", *day)
-    alone = recall(
-        {**env, "RECALL_RESIDENT": "0"}, tmp_path, "run", "intake", "-c", "NO-SUCH", *day
-    )
-    assert missing.returncode == alone.returncode == 2
+    args = ["--config-dir", str(SHIPPED_CONFIG_DIR), "run", "intake", "-c", "NO-SUCH", *day]
+    here = CliRunner().invoke(app, args)  # the same command in this process
+    assert missing.returncode == here.exit_code == 2
     assert "NO-SUCH.toml: campaign configuration not found" in missing.stdout
-    assert missing.stdout == alone.stdout
+    assert missing.stdout == here.output
 
     # another environment, another resident process; the first stops when idle
-    other = recall({**env, "RECALL_PREFECT_IDLE_SECONDS": "3"}, tmp_path, "status", "-c", CAMPAIGN)
+    other = recall({**env, "RECALL_PREFECT_IDLE_SECONDS": "2"}, tmp_path, "status", "-c", CAMPAIGN)
     assert other.returncode == 0, other.stderr
     assert len(residents(runtime)) == 2
     assert wait_for(lambda: residents(runtime) == [resident], 30)
@@ -140,8 +149,10 @@ def signal_server_start(runtime: Path, env: dict[str, str], port: int, how: int)
         found = residents(runtime)
         return len(found) == 1 and set(processes(pattern).values()) == set(forks(found[0])) != set()
 
-    assert wait_for(served_by_a_fork, 60)
-    [resident] = residents(runtime)
+    assert wait_for(lambda: (runtime / "recall").exists() and served_by_a_fork(), 60), [
+        p.read_text() for p in (runtime / "recall").glob("*.log")
+    ]
+    resident = started(runtime)
     client.send_signal(how)
     client.wait(timeout=30)
     assert wait_for(lambda: processes(pattern) == {} and forks(resident) == [], 30)
