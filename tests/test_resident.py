@@ -18,13 +18,14 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.embedded import free_port
 from flows.launch import home_and_command
+from flows.resident import fingerprint
 from flows.settings import SHIPPED_CONFIG_DIR
 from tests.conftest import AS_OF, CAMPAIGN, RECALL, stop_residents
 
 
 def environment(runtime: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECALL_"))}
-    env |= {"XDG_RUNTIME_DIR": str(runtime), "RECALL_PREFECT_IDLE_SECONDS": "20", **extra}
+    env |= {"XDG_RUNTIME_DIR": str(runtime), "RECALL_PREFECT_IDLE_SECONDS": "4", **extra}
     return env
 
 
@@ -120,11 +121,21 @@ def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path, runtime: 
     assert "NO-SUCH.toml: campaign configuration not found" in missing.stdout
     assert missing.stdout == here.output
 
-    # another environment, another resident process; the first stops when idle
-    other = recall({**env, "RECALL_PREFECT_IDLE_SECONDS": "2"}, tmp_path, "status", "-c", CAMPAIGN)
-    assert other.returncode == 0, other.stderr
-    assert len(residents(runtime)) == 2
-    assert wait_for(lambda: residents(runtime) == [resident], 30)
+    # it stops once idle (RECALL_PREFECT_IDLE_SECONDS, here 4 s), its socket gone
+    assert wait_for(lambda: residents(runtime) == [], 30)
+    assert list((runtime / "recall").glob("*.sock")) == []
+
+
+def test_one_resident_process_per_environment_and_code():
+    env = {"PATH": "/usr/bin", "RECALL_HOME": "/a", "PREFECT_API_URL": "http://x", "PWD": "/"}
+    same = fingerprint(env)
+    # read when a command runs: the same resident process serves them
+    assert fingerprint(env | {"RECALL_HOME": "/b", "RECALL_CRASH_AT": "x", "PWD": "/t"}) == same
+    assert fingerprint({k: v for k, v in env.items() if k != "PREFECT_API_URL"}) == same
+    # read at import, or the resident process's own lifetime: another one
+    assert fingerprint(env | {"PREFECT_LOGGING_LEVEL": "DEBUG"}) != same
+    assert fingerprint(env | {"RECALL_PREFECT_IDLE_SECONDS": "5"}) != same
+    assert fingerprint(env | {"PATH": "/bin"}) != same
 
 
 def test_signals_reach_the_command_and_it_dies_with_recall(tmp_path: Path, runtime: Path):
