@@ -103,14 +103,19 @@ def answers(api_url: str, timeout: float = 2.0) -> bool:
 
 
 @contextlib.contextmanager
-def _state_lock(home: Path) -> Iterator[None]:
-    """Two commands starting at once start one server."""
-    with (home / f"{STATE_FILE}.lock").open("a") as handle:
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file at `path` (created if missing) for the block."""
+    with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _state_lock(home: Path) -> contextlib.AbstractContextManager[None]:
+    """Two commands starting at once start one server."""
+    return locked(home / f"{STATE_FILE}.lock")
 
 
 def _recorded(home: Path) -> Server | None:

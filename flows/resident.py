@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import array
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -42,9 +41,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from flows.embedded import IDLE_ENV, idle_seconds, locked
+
 ENABLE_ENV = "RECALL_RESIDENT"
-IDLE_ENV = "RECALL_PREFECT_IDLE_SECONDS"
-DEFAULT_IDLE_SECONDS = 600.0
 # Differ between commands of one shell without changing what a command does.
 UNHASHED_ENV = ("PWD", "OLDPWD", "PREFECT_API_URL", "_")
 STD_FDS = (0, 1, 2)
@@ -54,10 +53,6 @@ _HEADER = struct.Struct("!I")
 
 class Unavailable(Exception):
     """No resident process can serve this command: run it in this process."""
-
-
-def idle_seconds() -> float:
-    return float(os.environ.get(IDLE_ENV, DEFAULT_IDLE_SECONDS))
 
 
 def enabled() -> bool:
@@ -182,22 +177,12 @@ def _connect(path: Path) -> socket.socket | None:
     return conn
 
 
-@contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _connect_or_start(folder: Path, key: str, environ: dict[str, str]) -> socket.socket:
     path = folder / f"{key}.sock"
     conn = _connect(path)
     if conn is not None:
         return conn
-    with _lock(folder / f"{key}.lock"):  # two commands at once start one resident process
+    with locked(folder / f"{key}.lock"):  # two commands at once start one resident process
         conn = _connect(path)
         if conn is not None:
             return conn
