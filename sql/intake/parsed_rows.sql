@@ -80,7 +80,32 @@ checked as (
 
 final as (
     select
-        ch.*,
+        ch.file_sha256,
+        ch.source_file,
+        ch.line_no,
+        ch.ingest_seq,
+        ch.source_record_id,
+        ch.quarantine_reasons,
+        case when ch.quarantine_reasons <> '' then ch.raw end as raw,
+        ch.customer_name,
+        ch.email_norm,
+        ch.phone_norm,
+        ch.postal_address,
+        ch.customer_ref,
+        ch.sku,
+        ch.serial_no,
+        ch.lot_code,
+        ch.purchase_day,
+        ch.price,
+        ch.qty,
+        ch.claim_day,
+        ch.channel,
+        ch.default_channel,
+        ch.region,
+        ch.harm_norm,
+        ch.expenses,
+        ch.expense_type,
+        ch.evidence,
         substr(ch.file_sha256, 1, 12) || '-' || printf('%07d', ch.line_no) as claim_id,
         case
             when ch.customer_ref is not null then 'ref:' || ch.customer_ref
