@@ -2,12 +2,34 @@
 insert into duplicates by name
 with contenders as (
     select
-        c.*,
+        c.claim_id,
+        c.status,
+        c.sku,
+        c.serial_no,
+        c.lot_code,
+        c.customer_key,
+        c.purchase_date,
+        c.claim_date,
+        c.ingest_seq,
+        c.source_record_id,
         -- claims past eligibility (reviewed, offered, ...) are settled and always win
         c.status <> 'eligible' as settled,
-        case when c.serial_no is not null then 'serial' else 'lot' end as unit_kind,
+        c.serial_no is null as by_lot,
+        -- one unit: a serial number, else a lot bought by one customer on one day
+        case when c.serial_no is null then c.lot_code end as unit_lot,
+        case when c.serial_no is null then c.customer_key end as unit_customer,
+        case when c.serial_no is null then c.purchase_date end as unit_day,
     from claims as c
     where c.campaign = $campaign and c.status not in ('ineligible', 'duplicate')
+),
+
+-- units claimed more than once; only their claims are ranked (a hash aggregate over every
+-- claim, where a window over every claim would sort them all)
+shared_units as (
+    select by_lot, sku, serial_no, unit_lot, unit_customer, unit_day
+    from contenders
+    group by all
+    having count(*) > 1
 ),
 
 ranked as (
@@ -15,19 +37,20 @@ ranked as (
         ct.claim_id,
         ct.status,
         case
-            when ct.unit_kind = 'serial' then concat_ws(' | ', ct.sku, ct.serial_no)
-            else concat_ws(' | ', ct.sku, ct.lot_code, ct.customer_key, ct.purchase_date)
+            when ct.by_lot then concat_ws(' | ', ct.sku, ct.lot_code, ct.customer_key, ct.purchase_date)
+            else concat_ws(' | ', ct.sku, ct.serial_no)
         end as unit_key,
         first_value(ct.claim_id) over unit as winner,
     from contenders as ct
+    semi join shared_units as u
+        on ct.by_lot = u.by_lot
+        and ct.sku = u.sku
+        and ct.serial_no is not distinct from u.serial_no
+        and ct.unit_lot is not distinct from u.unit_lot
+        and ct.unit_customer is not distinct from u.unit_customer
+        and ct.unit_day is not distinct from u.unit_day
     window unit as (
-        partition by
-            ct.unit_kind,
-            ct.sku,
-            ct.serial_no,
-            case when ct.unit_kind = 'lot' then ct.lot_code end,
-            case when ct.unit_kind = 'lot' then ct.customer_key end,
-            case when ct.unit_kind = 'lot' then ct.purchase_date end
+        partition by ct.by_lot, ct.sku, ct.serial_no, ct.unit_lot, ct.unit_customer, ct.unit_day
         order by ct.settled desc, ct.claim_date, ct.ingest_seq, ct.source_record_id, ct.claim_id
     )
 ),
