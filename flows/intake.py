@@ -41,13 +41,29 @@ def unusable_cell(column: str) -> pl.Expr:
     return cell.str.contains(CONTROL_CHARS) | (cell.str.len_chars() > MAX_CELL_CHARS)
 
 
+def named_frame(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The file's columns under their names without surrounding spaces."""
+    names = frame.collect_schema().names()
+    return frame.rename({name: name.strip() for name in names})
+
+
+def raw_rows(frame: pl.LazyFrame, lines: pl.DataFrame, target: Path) -> None:
+    """The rows of `frame` (as read_table gives it) at `lines` (column line_no), each as one
+    JSON object of its cells under their column names, streamed to a Parquet file with
+    columns line_no and raw. Only quarantined rows keep their cells this way, so the file is
+    read a second time for them instead of encoding every row."""
+    raw = pl.struct(pl.exclude(LINE_NO, FIELDS_OK)).struct.json_encode().alias("raw")
+    named_frame(frame).join(lines.lazy(), left_on=LINE_NO, right_on="line_no", how="semi").select(
+        pl.col(LINE_NO).alias("line_no"), raw
+    ).sink_parquet(target)
+
+
 def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str) -> pl.LazyFrame:
     """Rename a file's columns to the canonical ones (source mapping, then names as given)."""
     source = config.source_for(file_name)
     mapping = source.columns if source else {}
-    columns = [c.strip() for c in frame.collect_schema().names()]
-    frame = frame.rename(dict(zip(frame.collect_schema().names(), columns, strict=True)))
-    raw = pl.struct(pl.exclude(LINE_NO, FIELDS_OK)).struct.json_encode().alias("raw")
+    frame = named_frame(frame)
+    columns = frame.collect_schema().names()
     targets: dict[str, str] = {}
     for column in columns:
         target = mapping.get(column, column.lower())
@@ -70,7 +86,7 @@ def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str)
     absent = [pl.lit(None, dtype=pl.String).alias(c) for c in CANONICAL_COLUMNS if c not in present]
     position = [pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK)]
     bad_cells = pl.concat_list(bad).list.drop_nulls().alias("bad_cells")
-    return frame.select([*cells, *absent, bad_cells, raw, *position]).with_columns(
+    return frame.select([*cells, *absent, bad_cells, *position]).with_columns(
         pl.lit(source.channel if source else "unknown").alias("default_channel")
     )
 
@@ -86,11 +102,12 @@ def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str)
 def ingest_file(run: Run, path: Path) -> FileOutcome:
     """Archive one file by sha256 and load its rows as claims or quarantine, in one transaction."""
     source = run.config.source_for(path.name)
+    read_as: list[pl.LazyFrame] = []  # the file as read_table gives it, for raw_rows
 
     def read(path: Path, workdir: Path) -> pl.LazyFrame:
         encoding, sheet = (source.encoding, source.sheet) if source else ("utf-8", None)
-        frame = read_table(path, encoding, sheet, workdir)
-        return canonical_frame(frame, run.config, path.name)
+        read_as.append(read_table(path, encoding, sheet, workdir))
+        return canonical_frame(read_as[-1], run.config, path.name)
 
     def load(stage: Path, sha256: str, seq: int) -> int:
         config, con = run.config, run.con
@@ -104,11 +121,16 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
                 require_serial=bool(config.eligibility.serial_ranges),
                 require_lot=bool(config.eligibility.lots),
             )
-        db.run(con, "intake/quarantine", campaign=run.campaign, run_id=run.run_id)
+        quarantined = con.sql("select line_no from parsed_rows where quarantine_reasons <> ''").pl()
+        raw = stage.with_name("raw.parquet")
+        raw_rows(read_as[-1], quarantined, raw)
+        con.read_parquet(str(raw)).create_view("quarantine_raw")
+        try:
+            db.run(con, "intake/quarantine", campaign=run.campaign, run_id=run.run_id)
+        finally:
+            con.execute("drop view if exists quarantine_raw")
         db.run(con, "intake/claims", campaign=run.campaign, run_id=run.run_id)
-        return int(
-            db.scalar(con, "select count(*) from parsed_rows where quarantine_reasons <> ''")
-        )
+        return quarantined.height
 
     return ingest(run, "lists", path, read, load)
 

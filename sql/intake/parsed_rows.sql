@@ -86,7 +86,6 @@ final as (
         ch.ingest_seq,
         ch.source_record_id,
         ch.quarantine_reasons,
-        case when ch.quarantine_reasons <> '' then ch.raw end as raw,
         ch.customer_name,
         ch.email_norm,
         ch.phone_norm,

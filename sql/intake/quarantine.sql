@@ -10,8 +10,9 @@ with final as (
         p.ingest_seq,
         p.source_record_id,
         p.quarantine_reasons as reasons,
-        p.raw,
+        r.raw,
     from parsed_rows as p
+    left join quarantine_raw as r using (line_no)  -- a row missing there fails: raw is not null
     where p.quarantine_reasons <> ''
 )
 

@@ -67,7 +67,6 @@ def prepared(con, tmp_path, monkeypatch):
             c: pl.Series([], dtype=pl.String)
             for c in (
                 *CANONICAL_COLUMNS,
-                "raw",
                 "default_channel",
                 "file_sha256",
                 "source_file",
@@ -86,6 +85,7 @@ def prepared(con, tmp_path, monkeypatch):
         | {"line_no": pl.Series([], dtype=pl.Int64), "__fields_ok": pl.Series([], dtype=pl.Boolean)}
     )
     con.register("stage_rows", stage)
+    con.register("quarantine_raw", pl.DataFrame(schema={"line_no": pl.Int64, "raw": pl.String}))
     from flows.letters import MANIFEST_SCHEMA
 
     con.register("manifest_rows", pl.DataFrame(schema=MANIFEST_SCHEMA))
@@ -124,11 +124,11 @@ def test_statement_runs_on_empty_schema(prepared, name):
 def test_claim_ids_stay_distinct_past_ten_million_lines(con):
     lines = [2, 1_000_000, 10_000_000, 12_345_678]
     stage = pl.DataFrame(
-        {c: [None] * len(lines) for c in (*CANONICAL_COLUMNS, "raw", "default_channel")}
+        {c: [None] * len(lines) for c in (*CANONICAL_COLUMNS, "default_channel")}
         | {"file_sha256": ["ab" * 32] * len(lines), "source_file": ["f.csv"] * len(lines)}
         | {"source_format": ["csv"] * len(lines), "line_no": lines, "ingest_seq": [1] * 4}
         | {"__fields_ok": [True] * len(lines), "bad_cells": [[]] * len(lines)},
-        schema_overrides={c: pl.String for c in (*CANONICAL_COLUMNS, "raw", "default_channel")}
+        schema_overrides={c: pl.String for c in (*CANONICAL_COLUMNS, "default_channel")}
         | {"bad_cells": pl.List(pl.String)},
     )
     con.register("stage_rows", stage)
