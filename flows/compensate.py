@@ -33,6 +33,10 @@ class BudgetHalt(Exception):
     """The run's new offers do not fit the reserve; no offers were made."""
 
 
+class DoubledEntitlement(Exception):
+    """A claim got more than one entitlement; the run's entitlements were not committed."""
+
+
 @dataclass(frozen=True)
 class CompensationSummary:
     """Counts and money of one compensate run; holds no personal data."""
@@ -95,7 +99,17 @@ def compute_entitlements(run: Run, partition_files: list[Path] | None = None) ->
         elif partition_files:
             files = [str(f) for f in partition_files]
             db.run(run.con, "partitions/entitlements_merge", files=files)
+        check_one_entitlement_per_claim(run.con, run.campaign)
         db.update(run.con, "compensate/claims_review", campaign=run.campaign)
+
+
+def check_one_entitlement_per_claim(con: duckdb.DuckDBPyConnection, campaign: str) -> None:
+    """Raise DoubledEntitlement when a claim has two entitlements (the table keeps no key
+    index: sql/schema/0007_entitlements_unkeyed.sql)."""
+    doubled = db.run(con, "compensate/entitlements_doubled", campaign=campaign)
+    if doubled:
+        claims = ", ".join(f"{claim_id} ({count}×)" for claim_id, count in doubled)
+        raise DoubledEntitlement(f"claims with more than one entitlement: {claims}")
 
 
 @task(cache_policy=NO_CACHE)

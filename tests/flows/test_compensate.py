@@ -274,3 +274,23 @@ def test_decision_line_with_surplus_cells_is_invalid_and_the_rest_apply(workspac
     assert lines == [(2, "invalid"), (3, "accepted")]
     statuses = dict(workspace.query("select source_record_id, status from claims"))
     assert statuses == {"A": "review", "B": "offered"}
+
+
+def test_a_claim_entitled_twice_fails_the_run_and_commits_nothing(workspace, monkeypatch):
+    """entitlements keeps no key index (sql/schema/0007); the run checks one row per claim."""
+    from flows import compensate as module
+
+    def tiers_twice(config, run_id):  # as if two tiers covered one harm
+        params = entitlement_params(config, run_id)
+        return params | {"tiers": params["tiers"] * 2}
+
+    entitlement_params = module.entitlement_params
+    monkeypatch.setattr(module, "entitlement_params", tiers_twice)
+    workspace.write_csv("a.csv", [claim("A", 1), claim("B", 2)])
+    workspace.intake()
+    state = workspace.compensate(return_state=True)
+    assert state.is_failed()
+    with pytest.raises(module.DoubledEntitlement, match=r"more than one entitlement: .*\(2×\)"):
+        state.result()
+    assert workspace.query("select count(*) from entitlements") == [(0,)]
+    assert offers(workspace) == {}

@@ -51,3 +51,41 @@ def test_an_update_in_table_order_leaves_the_optimizer_whole(con):
     with pytest.raises(duckdb.Error):
         db.update(con, "intake/claims_duplicate")  # $campaign not given
     assert db.scalar(con, "select current_setting('disabled_optimizers')") == ""
+
+
+ENTITLEMENT = ["C-1", "C", "r", "t", "1.00", "1.00", "0", "0.00", "0.00", "1.00", "1.00", "", ""]
+
+
+def test_entitlements_lose_their_key_index_and_keep_their_rows():
+    """0007 rebuilds entitlements without the primary key (its index cost 20 s at 10M)."""
+    con = duckdb.connect(":memory:")
+    db.execute(con, "create table schema_migrations (version varchar primary key)")
+    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+        if path.stem < "0007":
+            con.execute(path.read_text(encoding="utf-8")).fetchall()
+            db.execute(con, "insert into schema_migrations values (?)", [path.stem])
+    db.execute(
+        con, "insert into entitlements values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ENTITLEMENT
+    )
+    assert db.migrate(con) == ["0007_entitlements_unkeyed"]
+    assert con.execute("select claim_id, total from entitlements").fetchall() == [("C-1", 1)]
+    keys = (
+        "select count(*) from duckdb_constraints() "
+        "where table_name = 'entitlements' and constraint_type = 'PRIMARY KEY'"
+    )
+    assert db.scalar(con, keys) == 0
+    with pytest.raises(duckdb.ConstraintException):  # the columns stay required
+        db.execute(con, "insert into entitlements (claim_id) values ('C-2')")
+
+
+def test_a_claim_with_two_entitlements_is_refused(con):
+    from flows.compensate import DoubledEntitlement, check_one_entitlement_per_claim
+
+    insert = "insert into entitlements values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    db.execute(con, insert, ENTITLEMENT)
+    db.execute(con, insert, ["C-2", *ENTITLEMENT[1:]])
+    db.execute(con, insert, ["C-1", "OTHER", *ENTITLEMENT[2:]])  # another campaign's claim
+    check_one_entitlement_per_claim(con, "C")
+    db.execute(con, insert, ENTITLEMENT)
+    with pytest.raises(DoubledEntitlement, match=r"C-1 \(2×\)"):
+        check_one_entitlement_per_claim(con, "C")
