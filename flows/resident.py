@@ -38,7 +38,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flows.embedded import IDLE_ENV, idle_seconds, locked
@@ -154,12 +154,26 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def _forwarding_signals(pid: int) -> Iterator[None]:
+    """Signals to `recall` reach the fork's process group while the command runs. Ctrl-Z
+    stops the fork's group (with SIGSTOP: in a session of its own, its group would ignore
+    SIGTSTP) and then `recall`; continuing `recall` continues them."""
+
     def forward(signum: int, _frame: object) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signum)
 
-    forwarded = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
-    previous = {signum: signal.signal(signum, forward) for signum in forwarded}
+    def suspend(_signum: int, _frame: object) -> None:
+        forward(signal.SIGSTOP, None)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stops here until continued
+        signal.signal(signal.SIGTSTP, suspend)
+
+    handlers: dict[int, Callable[[int, object], None]] = {
+        signum: forward
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCONT)
+    }
+    handlers[signal.SIGTSTP] = suspend
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
         yield
     finally:

@@ -51,6 +51,11 @@ def processes(match: bytes) -> dict[int, int]:
     return found
 
 
+def state(pid: int) -> str:
+    """R, S, T (stopped), ... as /proc shows the process."""
+    return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
 def started(runtime: Path) -> int:
     """The one resident process of this folder; its log if there is none."""
     found = residents(runtime)
@@ -139,8 +144,9 @@ def test_one_resident_process_per_environment_and_code():
 
 
 def test_signals_reach_the_command_and_it_dies_with_recall(tmp_path: Path, runtime: Path):
-    """`recall server start` runs a Prefect server in the fork's process group: Ctrl-C to
-    `recall` stops both; `recall` killed outright takes them with it."""
+    """`recall server start` runs a Prefect server in the fork's process group: Ctrl-Z to
+    `recall` stops them until `recall` goes on, Ctrl-C to `recall` stops both; `recall` killed
+    outright takes them with it."""
     env = environment(runtime, RECALL_HOME=str(tmp_path / "var"))
     for how in (signal.SIGINT, signal.SIGKILL):
         signal_server_start(runtime, env, free_port(), how)
@@ -164,6 +170,12 @@ def signal_server_start(runtime: Path, env: dict[str, str], port: int, how: int)
         p.read_text() for p in (runtime / "recall").glob("*.log")
     ]
     resident = started(runtime)
+    if how == signal.SIGINT:  # first Ctrl-Z: the command stops with `recall`, and goes on with it
+        (fork,) = forks(resident)
+        client.send_signal(signal.SIGTSTP)
+        assert wait_for(lambda: state(client.pid) == state(fork) == "T", 10)
+        client.send_signal(signal.SIGCONT)
+        assert wait_for(lambda: "T" not in (state(client.pid), state(fork)), 10)
     client.send_signal(how)
     client.wait(timeout=30)
     assert wait_for(lambda: processes(pattern) == {} and forks(resident) == [], 30)
