@@ -155,8 +155,9 @@ def _umask() -> int:
 @contextlib.contextmanager
 def _forwarding_signals(pid: int) -> Iterator[None]:
     """Signals to `recall` reach the fork's process group while the command runs. Ctrl-Z
-    stops the fork's group (with SIGSTOP: in a session of its own, its group would ignore
-    SIGTSTP) and then `recall`; continuing `recall` continues them."""
+    stops the fork's group and then `recall`, both with SIGSTOP (SIGTSTP is discarded in a
+    process group with no parent in its session, as the fork's is, and `recall`'s may be);
+    continuing `recall` continues them."""
 
     def forward(signum: int, _frame: object) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -164,9 +165,7 @@ def _forwarding_signals(pid: int) -> Iterator[None]:
 
     def suspend(_signum: int, _frame: object) -> None:
         forward(signal.SIGSTOP, None)
-        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTSTP)  # stops here until continued
-        signal.signal(signal.SIGTSTP, suspend)
+        os.kill(os.getpid(), signal.SIGSTOP)  # stops here until continued
 
     handlers: dict[int, Callable[[int, object], None]] = {
         signum: forward
