@@ -15,7 +15,15 @@ from flows import db
 from flows.config import CANONICAL_COLUMNS, CampaignConfig
 from flows.crash import crash_point
 from flows.inbox import FileOutcome, ingest, load_waiting, stage_view
-from flows.io import FIELDS_OK, LINE_NO, FileRejected, blank_as_null, read_table
+from flows.io import (
+    FIELDS_OK,
+    LINE_NO,
+    FileRejected,
+    blank_as_null,
+    named_frame,
+    raw_cells,
+    read_table,
+)
 from flows.runs import Run, flow_run
 
 CONTACT_COLUMNS = ("email", "phone", "postal_address")
@@ -41,21 +49,14 @@ def unusable_cell(column: str) -> pl.Expr:
     return cell.str.contains(CONTROL_CHARS) | (cell.str.len_chars() > MAX_CELL_CHARS)
 
 
-def named_frame(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """The file's columns under their names without surrounding spaces."""
-    names = frame.collect_schema().names()
-    return frame.rename({name: name.strip() for name in names})
-
-
 def raw_rows(frame: pl.LazyFrame, lines: pl.Series, target: Path) -> None:
     """The rows of `frame` (as read_table gives it) at `lines`, each as one JSON object of its
     cells under their column names, streamed to a Parquet file with columns line_no and raw.
     Only quarantined rows keep their cells this way, so the file is read a second time for
     them instead of encoding every row. (A filter streams; a semi join with the lines held
     the whole file: 3.1 GB at 10M claims.)"""
-    raw = pl.struct(pl.exclude(LINE_NO, FIELDS_OK)).struct.json_encode().alias("raw")
     wanted = named_frame(frame).filter(pl.col(LINE_NO).is_in(lines))
-    wanted.select(pl.col(LINE_NO).alias("line_no"), raw).sink_parquet(target)
+    wanted.select(pl.col(LINE_NO).alias("line_no"), raw_cells()).sink_parquet(target)
 
 
 def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str) -> pl.LazyFrame:

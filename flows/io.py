@@ -234,6 +234,18 @@ def _csv_problem(utf8: Path) -> str:
     return "the CSV reader cannot split it into rows"
 
 
+def named_frame(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The file's columns under their names without surrounding spaces."""
+    names = frame.collect_schema().names()
+    return frame.rename({name: name.strip() for name in names})
+
+
+def raw_cells() -> pl.Expr:
+    """`raw`: a row's cells as read, as one JSON object under their column names (of a frame
+    from read_table, after named_frame)."""
+    return pl.struct(pl.exclude(LINE_NO, FIELDS_OK)).struct.json_encode().alias("raw")
+
+
 def blank_as_null(column: str) -> pl.Expr:
     """The cell without surrounding spaces, null when nothing is left (streams, unlike
     `replace("", None)`, which holds the whole column)."""

@@ -15,7 +15,15 @@ from typing import Any
 import polars as pl
 
 from flows.config import PAYOUT_COLUMNS, CampaignConfig
-from flows.io import FIELDS_OK, LINE_NO, FileRejected, blank_as_null, read_table
+from flows.io import (
+    FIELDS_OK,
+    LINE_NO,
+    FileRejected,
+    blank_as_null,
+    named_frame,
+    raw_cells,
+    read_table,
+)
 
 # our payment references, wherever a bank puts them (MT940 customer references hold only 16)
 PAYMENT_REF = re.compile(r"PR-[0-9A-F]{16}")
@@ -48,10 +56,8 @@ def _provider_frame(path: Path, config: CampaignConfig, workdir: Path) -> pl.Laz
         workdir,
     )
     mapping = provider.columns if provider else {}
-    names = frame.collect_schema().names()
-    frame = frame.rename({c: c.strip() for c in names})
-    raw = pl.struct(pl.exclude(LINE_NO, FIELDS_OK)).struct.json_encode().alias("raw")
-    targets = {c.strip(): mapping.get(c.strip(), c.strip().lower()) for c in names}
+    frame = named_frame(frame)
+    targets = {c: mapping.get(c, c.lower()) for c in frame.collect_schema().names()}
     present = {t: c for c, t in targets.items() if t in PAYOUT_COLUMNS}
     missing = [c for c in PAYOUT_COLUMNS if c != "return_reason" and c not in present]
     if missing:
@@ -67,7 +73,10 @@ def _provider_frame(path: Path, config: CampaignConfig, workdir: Path) -> pl.Laz
                 cell = pl.when(word == said).then(pl.lit(meant)).otherwise(cell)
         cells.append(cell.alias(column))
     return frame.select(
-        *cells, pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK).alias("fields_ok"), raw
+        *cells,
+        pl.col(LINE_NO).alias("line_no"),
+        pl.col(FIELDS_OK).alias("fields_ok"),
+        raw_cells(),
     )
 
 
