@@ -62,6 +62,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     execute(con, "commit")
 
 
+@contextmanager
+def view(
+    con: duckdb.DuckDBPyConnection, name: str, rows: duckdb.DuckDBPyRelation
+) -> Iterator[None]:
+    """`rows` as the view `name` for the block, which the statements of sql/ read by name."""
+    rows.create_view(name)
+    try:
+        yield
+    finally:
+        con.execute(f"drop view if exists {name}")  # a fixed name, never input
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply sql/schema/*.sql not yet recorded, in name order; returns what was applied."""
     execute(

@@ -60,11 +60,8 @@ def stage_view(
         *(duckdb.ConstantExpression(v).alias(k) for k, v in constants.items()),
         duckdb.ConstantExpression(seq).cast(duckdb.sqltype("BIGINT")).alias("ingest_seq"),
     ]
-    con.read_parquet(str(stage)).select(*columns).create_view(name)
-    try:
+    with db.view(con, name, con.read_parquet(str(stage)).select(*columns)):
         yield
-    finally:
-        con.execute(f"drop view if exists {name}")  # a fixed name, never input
 
 
 def ingest(

@@ -125,11 +125,8 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
         quarantined = con.sql("select line_no from parsed_rows where quarantine_reasons <> ''").pl()
         raw = stage.with_name("raw.parquet")
         raw_rows(read_as[-1], quarantined.get_column("line_no"), raw)
-        con.read_parquet(str(raw)).create_view("quarantine_raw")
-        try:
+        with db.view(con, "quarantine_raw", con.read_parquet(str(raw))):
             db.run(con, "intake/quarantine", campaign=run.campaign, run_id=run.run_id)
-        finally:
-            con.execute("drop view if exists quarantine_raw")
         db.run(con, "intake/claims", campaign=run.campaign, run_id=run.run_id)
         return quarantined.height
 
