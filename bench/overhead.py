@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench.pipeline import AS_OF, CAMPAIGN, Measured, claims_file, write_config
+from bench.measure import Measured, measured
+from bench.pipeline import AS_OF, CAMPAIGN, claims_file, write_config
 
 
 def _plain() -> None:
@@ -71,12 +71,8 @@ def nightly_in_process(mode: str, count: int, work: Path) -> Measured:
     env["PREFECT_HOME"] = str(work / "prefect")
     env.pop("PREFECT_API_URL", None)
     command = [sys.executable, "-m", "bench.overhead", mode]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    out, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
-    if status != 0:
-        raise RuntimeError(f"nightly ({mode}) failed: {err.decode()[-2000:]}")
-    return Measured(float(out.decode().split()[-1]), usage.ru_maxrss / 1024)
+    process, out = measured(command, f"nightly ({mode})", env, keep_stdout=True)
+    return Measured(float(out.decode().split()[-1]), process.peak_rss_mib)
 
 
 def main(count: int) -> list[str]:

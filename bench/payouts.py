@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from bench.pipeline import AS_OF, CAMPAIGN, Measured, recall
+from bench.measure import Measured
+from bench.pipeline import AS_OF, CAMPAIGN, recall
 
 PAYOUTS = """
 with instructed as (

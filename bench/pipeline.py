@@ -18,15 +18,14 @@ import random
 import resource
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from bench.measure import Measured, measured
 from flows.demo import People, _serial, claim_rows
 from flows.embedded import STATE_FILE
 from flows.settings import SHIPPED_CONFIG_DIR
@@ -91,12 +90,6 @@ def write_config(config_dir: Path) -> None:
     (config_dir / "campaigns" / f"{CAMPAIGN}.toml").write_text(text, encoding="utf-8")
 
 
-@dataclass(frozen=True)
-class Measured:
-    seconds: float
-    peak_rss_mib: float
-
-
 def recall(
     home: Path, config: Path, *args: str, entry: str = "flows.cli", **settings: str
 ) -> Measured:
@@ -110,13 +103,7 @@ def recall(
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
     env |= {"RECALL_HOME": str(home), "RECALL_CONFIG_DIR": str(config), **settings}
     command = [sys.executable, "-m", entry, *args, "-c", CAMPAIGN, "--as-of", AS_OF]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise RuntimeError(f"{' '.join(args)} failed: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-    return Measured(seconds, usage.ru_maxrss / 1024)
+    return measured(command, " ".join(args), env)[0]
 
 
 def intake_and_compensate(count: int, work: Path, run: int = 0) -> tuple[Measured, Path]:
@@ -156,16 +143,10 @@ def pandas_peer(count: int, work: Path) -> tuple[Measured, dict[str, str | int]]
     """The pandas baseline on the same file, in its own process."""
     command = [sys.executable, "-m", "bench.pandas_baseline", str(claims_file(count))]
     command += [str(work / "config"), AS_OF, CAMPAIGN]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    out, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
-    if status != 0:
-        raise RuntimeError(f"pandas baseline failed: {err.decode()[-2000:]}")
+    peer, out = measured(command, "pandas baseline", keep_stdout=True)
     figures = json.loads(out)
     figures.pop("rows")
-    return Measured(seconds, usage.ru_maxrss / 1024), figures
+    return peer, figures
 
 
 def stop_embedded(prefect_home: Path) -> None:

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.pipeline import Measured, recall, stop_embedded, write_config
+from bench.measure import Measured
+from bench.pipeline import recall, stop_embedded, write_config
 from flows.embedded import answers
 
 BARE_FLOW = """
