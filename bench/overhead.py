@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import Measured, measured
-from bench.pipeline import AS_OF, CAMPAIGN, claims_file, write_config
+from bench.pipeline import AS_OF, CAMPAIGN, claims_file, shell_env, write_config
 
 
 def _plain() -> None:
@@ -67,9 +67,9 @@ def nightly_in_process(mode: str, count: int, work: Path) -> Measured:
     inbox = home / "inbox" / CAMPAIGN / "lists"
     inbox.mkdir(parents=True)
     os.link(claims_file(count), inbox / "claims.csv")
-    env = {**os.environ, "RECALL_HOME": str(home), "RECALL_CONFIG_DIR": str(config)}
-    env["PREFECT_HOME"] = str(work / "prefect")
-    env.pop("PREFECT_API_URL", None)
+    env = shell_env(
+        RECALL_HOME=str(home), RECALL_CONFIG_DIR=str(config), PREFECT_HOME=str(work / "prefect")
+    )
     command = [sys.executable, "-m", "bench.overhead", mode]
     process, out = measured(command, f"nightly ({mode})", env, keep_stdout=True)
     return Measured(float(out.decode().split()[-1]), process.peak_rss_mib)

@@ -28,7 +28,7 @@ import duckdb
 from bench.measure import Measured, measured
 from flows.demo import People, _serial, claim_rows
 from flows.embedded import STATE_FILE
-from flows.settings import SHIPPED_CONFIG_DIR
+from flows.settings import PREFECT_DEFAULTS, SHIPPED_CONFIG_DIR
 
 CAMPAIGN = "RC-BENCH"
 AS_OF = "2026-10-15"
@@ -90,6 +90,16 @@ def write_config(config_dir: Path) -> None:
     (config_dir / "campaigns" / f"{CAMPAIGN}.toml").write_text(text, encoding="utf-8")
 
 
+def shell_env(**settings: str) -> dict[str, str]:
+    """The environment a coordinator's shell gives a command, plus `settings`: this process's,
+    without the Prefect and recall variables that sections run in this process set in it
+    (configure_environment). Left in, they gave the commands another environment than the
+    resident process started with `recall server start`, so a second one started."""
+    ours = (*PREFECT_DEFAULTS, "PREFECT_", "RECALL_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    return env | settings
+
+
 def recall(
     home: Path, config: Path, *args: str, entry: str = "flows.cli", **settings: str
 ) -> Measured:
@@ -100,8 +110,7 @@ def recall(
     does (in a fork of the resident process, whose RSS this does not see); `settings`
     (PREFECT_API_URL, PREFECT_HOME, ...) change the environment.
     """
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
-    env |= {"RECALL_HOME": str(home), "RECALL_CONFIG_DIR": str(config), **settings}
+    env = shell_env(RECALL_HOME=str(home), RECALL_CONFIG_DIR=str(config), **settings)
     command = [sys.executable, "-m", entry, *args, "-c", CAMPAIGN, "--as-of", AS_OF]
     return measured(command, " ".join(args), env)[0]
 

@@ -121,11 +121,10 @@ def _measure(count: int, batch_size: int, workers: int) -> dict[str, float]:
 
 
 def main(count: int = 4_000, batch_size: int = 500, workers: int = 2) -> list[str]:
-    from bench.pipeline import stop_embedded
+    from bench.pipeline import shell_env, stop_embedded
 
     work = Path(tempfile.mkdtemp(prefix="recall-bench-dask-"))
-    env = {**os.environ, "RECALL_HOME": str(work / "home"), "PREFECT_HOME": str(work / "prefect")}
-    env.pop("PREFECT_API_URL", None)
+    env = shell_env(RECALL_HOME=str(work / "home"), PREFECT_HOME=str(work / "prefect"))
     try:
         # imported by name (not run as __main__): on_dask finds the letters in this module
         child = "import sys; from bench import scale_out; scale_out.child(sys.argv[1:])"

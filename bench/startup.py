@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.measure import Measured
-from bench.pipeline import recall, stop_embedded, write_config
+from bench.pipeline import recall, shell_env, stop_embedded, write_config
 from flows.embedded import answers
 
 BARE_FLOW = """
@@ -41,8 +41,7 @@ def pair(home: Path, config: Path, entry: str = "flows.cli", **env: str) -> Meas
 
 
 def bare_flow(prefect_home: Path) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
-    env |= {"PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = shell_env(PREFECT_HOME=str(prefect_home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", BARE_FLOW], env=env, check=True, capture_output=True)
     return time.perf_counter() - started
@@ -70,12 +69,9 @@ class Resident:
         self.runtime.mkdir(mode=0o700)
 
     def env(self, home: Path, config: Path) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECALL_"))}
-        return env | {
-            "RECALL_HOME": str(home),
-            "RECALL_CONFIG_DIR": str(config),
-            "XDG_RUNTIME_DIR": str(self.runtime),
-        }
+        return shell_env(
+            RECALL_HOME=str(home), RECALL_CONFIG_DIR=str(config), XDG_RUNTIME_DIR=str(self.runtime)
+        )
 
     def pair(self, home: Path, config: Path, **env: str) -> Measured:
         return pair(home, config, "flows.launch", XDG_RUNTIME_DIR=str(self.runtime), **env)
