@@ -19,16 +19,19 @@ with contenders as (
         case when c.serial_no is null then c.lot_code end as unit_lot,
         case when c.serial_no is null then c.customer_key end as unit_customer,
         case when c.serial_no is null then c.purchase_date end as unit_day,
+        hash(by_lot, c.sku, c.serial_no, unit_lot, unit_customer, unit_day) as unit_hash,
     from claims as c
     where c.campaign = $campaign and c.status not in ('ineligible', 'duplicate')
 ),
 
--- units claimed more than once; only their claims are ranked (a hash aggregate over every
--- claim, where a window over every claim would sort them all)
+-- units claimed more than once, by a hash of the unit's columns; only their claims are ranked
+-- (a window over every claim would sort them all). Grouping by the one hash keeps the table of
+-- groups small (at 10M claims, grouping by the six columns spilled); two units sharing a hash
+-- only have both ranked, each in its own window partition.
 shared_units as (
-    select by_lot, sku, serial_no, unit_lot, unit_customer, unit_day
+    select unit_hash
     from contenders
-    group by all
+    group by unit_hash
     having count(*) > 1
 ),
 
@@ -42,13 +45,7 @@ ranked as (
         end as unit_key,
         first_value(ct.claim_id) over unit as winner,
     from contenders as ct
-    semi join shared_units as u
-        on ct.by_lot = u.by_lot
-        and ct.sku = u.sku
-        and ct.serial_no is not distinct from u.serial_no
-        and ct.unit_lot is not distinct from u.unit_lot
-        and ct.unit_customer is not distinct from u.unit_customer
-        and ct.unit_day is not distinct from u.unit_day
+    semi join shared_units as u on ct.unit_hash = u.unit_hash
     window unit as (
         partition by ct.by_lot, ct.sku, ct.serial_no, ct.unit_lot, ct.unit_customer, ct.unit_day
         order by ct.settled desc, ct.claim_date, ct.ingest_seq, ct.source_record_id, ct.claim_id
