@@ -17,11 +17,14 @@ tiers as (
     select unnest(rules.tiers, recursive := true) from rules
 ),
 
-units as (
-    select customer_key, sum(quantity) as units
+-- customers past the units limit: only they are joined (joining every customer's units held
+-- a hash table of nearly every claim's customer at 10M)
+over_units as (
+    select customer_key
     from claims
     where campaign = $campaign and status in ('eligible', 'review', 'offered', 'rejected')
     group by customer_key
+    having sum(quantity) > $max_units
 ),
 
 awaiting as (
@@ -102,7 +105,7 @@ final as (
                 case when list_contains(t.review_harm, t.harm) then 'harm' end,
                 case when t.goodwill + t.bonus + t.expenses > $amount_threshold::decimal(18, 2)
                     then 'amount' end,
-                case when u.units > $max_units then 'units' end,
+                case when u.customer_key is not null then 'units' end,
             ] || list_transform(
                 list_filter(t.flags, lambda f: list_contains(t.review_flags, f)),
                 lambda f: 'flag:' || f
@@ -110,7 +113,7 @@ final as (
             lambda r: r is not null
         )), ';') as review_reasons,
     from totals as t
-    left join units as u using (customer_key)
+    left join over_units as u on u.customer_key = t.customer_key
 )
 
 select * from final
