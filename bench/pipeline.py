@@ -211,6 +211,7 @@ def main(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[str]:
             f"- empty inbox (two `recall` processes, the embedded Prefect server running): "
             f"{empty.seconds:.1f} s, peak RSS {empty.peak_rss_mib:,.0f} MiB"
         )
+        work_at: dict[int, float] = {}
         for count in sizes:
             claims_file(count)  # generated before timing
             run, home = intake_and_compensate(count, work)
@@ -229,6 +230,12 @@ def main(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[str]:
                 f"({stored_s / floor_s:.1f}× the floor); our work = {work_s / stored_s:.1f}× "
                 f"the latter"
             )
+            work_at[count] = work_s
+            if count == 10_000_000 and 1_000_000 in work_at:
+                lines.append(
+                    f"  - work at 10M = {work_s / work_at[1_000_000]:.1f}× the work at 1M "
+                    f"(target ≤ 12×)"
+                )
             ours = outcome(home)
             if count <= PEER_MAX:
                 from bench.payouts import reconcile
