@@ -92,9 +92,10 @@ def write_config(config_dir: Path) -> None:
 
 def shell_env(**settings: str) -> dict[str, str]:
     """The environment a coordinator's shell gives a command, plus `settings`: this process's,
-    without the Prefect and recall variables that sections run in this process set in it
-    (configure_environment). Left in, they gave the commands another environment than the
-    resident process started with `recall server start`, so a second one started."""
+    without Prefect's and recall's variables, so every command measures the defaults. Those
+    include what sections run in this process set (configure_environment): left in, they gave
+    the commands another environment than the resident process started with `recall server
+    start`, so a second one started. Variables exported before `make bench` are left out too."""
     ours = (*PREFECT_DEFAULTS, "PREFECT_", "RECALL_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     return env | settings
