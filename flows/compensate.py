@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import db
+from flows.backup import DATABASE_BEHIND, restore_hint
 from flows.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
 from flows.config import CampaignConfig
 from flows.crash import crash_point
@@ -31,6 +32,11 @@ from flows.settings import Paths
 
 class BudgetHalt(Exception):
     """The run's new offers do not fit the reserve; no offers were made."""
+
+
+class InstructedUnknown(Exception):
+    """Instruction files on disk hold payment refs the database does not know: it is lost or
+    older than they are, and would instruct them again. Nothing was written."""
 
 
 class DoubledEntitlement(Exception):
@@ -128,6 +134,8 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
         new = NewOffers(decided[5], auto[2], auto[3], auto[4])
         decision: BudgetDecision = decide(run.config.budget.policy, before, new)
         made = 0
+        if decision.make_offers and auto[1] + decided[1]:
+            check_instruction_files(con, run.paths, run.campaign)
         if decision.make_offers:
             db.run(
                 con,
@@ -181,6 +189,23 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
         decisions=decisions,
     )
     return summary
+
+
+def check_instruction_files(con: duckdb.DuckDBPyConnection, paths: Paths, campaign: str) -> None:
+    """Raise InstructedUnknown when an instruction file on disk holds a payment ref the database
+    does not know (SPEC §9): before any payment instruction is written."""
+    folder = paths.out(campaign, "instructions")
+    files = sorted(str(f) for f in folder.glob("*.csv")) if folder.is_dir() else []
+    if not files:
+        return
+    unknown = db.run(con, "compensate/instructed_unknown", files=files)
+    if unknown:
+        file_name, refs, first_ref = unknown[0]
+        more = f" and {len(unknown) - 1} more file(s)" if len(unknown) > 1 else ""
+        raise InstructedUnknown(
+            f"{folder / file_name}{more}: {refs:,} payment refs (e.g. {first_ref}) are already "
+            f"instructed, but {DATABASE_BEHIND}: {restore_hint(paths)}"
+        )
 
 
 def write_instruction_files(run: Run) -> list[Path]:

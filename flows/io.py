@@ -38,7 +38,7 @@ def sha256_file(path: Path) -> str:
 
 
 @contextmanager
-def atomic_path(target: Path, mode: int = 0o644) -> Iterator[Path]:
+def atomic_path(target: Path, mode: int = 0o600) -> Iterator[Path]:
     """Yield a temporary path beside target; rename it over target only on success.
 
     Temporary files of the same target left by a killed run are removed first (one run at a
@@ -72,10 +72,11 @@ def write_text_atomic(target: Path, text: str) -> None:
 
 
 def archive(path: Path, archive_dir: Path, sha256: str) -> Path:
-    """Copy the file into the archive under its sha256 (once; never modified)."""
+    """Copy the file into the archive under its sha256 (once; never modified): read-only, for
+    its owner only."""
     target = archive_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
     if not target.exists():
-        with atomic_path(target, mode=0o444) as tmp:
+        with atomic_path(target, mode=0o400) as tmp:
             shutil.copyfile(path, tmp)
     return target
 

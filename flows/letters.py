@@ -21,6 +21,7 @@ from prefect.utilities.annotations import quote
 
 from flows import db
 from flows.approvals import verify
+from flows.backup import DATABASE_BEHIND, restore_hint
 from flows.config import CampaignConfig
 from flows.crash import crash_point
 from flows.io import atomic_path, owner_only
@@ -80,26 +81,71 @@ def approved_templates(run: Run) -> dict[str, str]:
     return verify(templates_dir(), run.paths.config_dir / "approvals.toml")
 
 
+class LettersUnknown(Exception):
+    """Letters on disk the database does not know: it is lost or older than they are, and would
+    write them again. Nothing was written or deleted."""
+
+
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def discard_unrecorded(run: Run) -> int:
     """Remove letter folders of earlier runs that died before recording them (never sent).
 
     Their letters are still due, so this run writes them again; without this they would be
-    on disk twice. Safe because only one run holds the data home at a time.
+    on disk twice. Safe because only one run holds the data home at a time. Only folders this
+    database made (letter_folders) are removed: a folder it does not know is never deleted.
     """
     root = run.paths.out(run.campaign, "letters")
     if not root.is_dir():
         return 0
-    recorded = {
+    unrecorded = {
         run_id
         for (run_id,) in run.con.execute(
-            "select distinct run_id from letters where campaign = ?", [run.campaign]
+            "select run_id from letter_folders as f where campaign = ? and not exists "
+            "(select 1 from letters as l where l.campaign = f.campaign and l.run_id = f.run_id)",
+            [run.campaign],
         ).fetchall()
     }
-    stale = [f for f in root.iterdir() if f.is_dir() and f.name not in recorded]
+    stale = [f for f in root.iterdir() if f.is_dir() and f.name in unrecorded]
     for folder in stale:
         shutil.rmtree(folder)
     return len(stale)
+
+
+@task(cache_policy=NO_CACHE)
+def check_letters_on_disk(run: Run) -> None:
+    """Raise LettersUnknown when a manifest on disk lists letters the database does not know,
+    or this run's folder exists already (SPEC §9): before any letter is written."""
+    root = run.paths.out(run.campaign, "letters")
+    if not root.is_dir():
+        return
+    own = root / run.run_id
+    if own.exists():
+        raise LettersUnknown(
+            f"{own}: this run's letters folder exists already, but {DATABASE_BEHIND}: "
+            f"{restore_hint(run.paths)}"
+        )
+    manifests = sorted(str(m) for m in root.glob("*/manifest.parquet"))
+    if not manifests:
+        return
+    unknown = db.run(run.con, "letters/letters_unknown", files=manifests)
+    if unknown:
+        manifest, count, first = unknown[0]
+        more = f" and {len(unknown) - 1} more run(s)" if len(unknown) > 1 else ""
+        raise LettersUnknown(
+            f"{Path(manifest).parent}{more}: {count:,} letters (e.g. {first}) were written, "
+            f"but {DATABASE_BEHIND}: {restore_hint(run.paths)}"
+        )
+
+
+def make_run_folder(run: Run) -> Path:
+    """The run's letters folder, recorded as made by this database before it is made."""
+    db.execute(
+        run.con,
+        "insert into letter_folders values (?, ?) on conflict do nothing",
+        [run.campaign, run.run_id],
+    )
+    owner_only(run.paths.out(run.campaign, "letters"))
+    return owner_only(run.paths.out(run.campaign, "letters") / run.run_id)
 
 
 @dataclass(frozen=True)
@@ -314,8 +360,8 @@ def letters(
         discard_stale_plans(run)
         due = letters_due(run)
         if due.rows:  # before any worker writes into it
-            owner_only(run.paths.out(run.campaign, "letters"))
-            owner_only(run.paths.out(run.campaign, "letters") / run.run_id)
+            check_letters_on_disk(run)
+            make_run_folder(run)
         if partitioning:
             rows = letters_in_partitions(run, due.rows, shas, batch_size, partitioning)
             written = Letters(rows)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from flows.settings import owner_only_home
+
 WAIT_ENV = "RECALL_LOCK_WAIT_SECONDS"
 DEFAULT_WAIT_SECONDS = 600.0
 
@@ -49,7 +51,7 @@ def exclusive(
     """
     if wait_seconds is None:
         wait_seconds = float(os.environ.get(WAIT_ENV, DEFAULT_WAIT_SECONDS))
-    home.mkdir(parents=True, exist_ok=True)
+    owner_only_home(home)
     path = (home / "recall.lock").resolve()
     if path in _HELD:
         outer = _HELD[path]

@@ -10,6 +10,7 @@ from typing import Any
 
 from prefect import flow
 
+from flows.backup import DATABASE_BEHIND, backups_keep, make_backup
 from flows.crash import crash_point
 from flows.lock import exclusive
 from flows.progress import report
@@ -80,6 +81,25 @@ def run_steps(
     return summary
 
 
+def back_up(paths: Paths, summary: NightlySummary) -> None:
+    """A backup of the database as the night left it, failed steps or not (SPEC §9), made while
+    the night still holds the data home; a failed backup fails the night. Not when the night
+    found the database behind the files on disk (lost or older): a copy of it would only push a
+    good backup out."""
+    if summary.failed and DATABASE_BEHIND in summary.failed:
+        summary.steps.append({"step": "backup", "run_id": "-", "outcome": "skipped"})
+        return
+    report("backup of the database")
+    try:
+        made = make_backup(paths)
+    except Exception as exc:
+        summary.failed = summary.failed or f"backup: {exc}"
+        summary.steps.append({"step": "backup", "run_id": "-", "outcome": f"failed: {exc}"})
+        return
+    summary.steps.append({"step": "backup", "run_id": "-", "outcome": str(made.path)})
+    crash_point("nightly:backup")
+
+
 class NightFailed(Exception):
     """A step of the nightly run failed; the steps before it stand (see .summary)."""
 
@@ -106,11 +126,14 @@ def nightly(
     from prefect.artifacts import create_markdown_artifact
 
     day = as_of or date.today()
-    with exclusive(Paths.from_env().home, "nightly", campaign) as describe:
+    backups_keep()  # a bad RECALL_BACKUPS_KEEP stops the night before it starts
+    paths = Paths.from_env()
+    with exclusive(paths.home, "nightly", campaign) as describe:
         describe(f"{day}")
         split = {"partitions": partitions, "partition_by": partition_by, "work_pool": work_pool}
         rendering = {"runner": runner, "dask_address": dask_address, "batch_size": batch_size}
         summary = run_steps(campaign, day, {"compensate": split, "letters": split | rendering})
+        back_up(paths, summary)
     create_markdown_artifact(summary.markdown(), key="nightly-summary", description=campaign)
     if summary.failed:
         raise NightFailed(summary)

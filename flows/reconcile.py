@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import db
 from flows.budget import reserve_position
-from flows.compensate import write_instruction_files
+from flows.compensate import check_instruction_files, write_instruction_files
 from flows.crash import crash_point
 from flows.inbox import FileOutcome, ingest, load_waiting, stage_view
 from flows.payout_files import read_payouts
@@ -145,7 +145,9 @@ def classify(
 
 @task(cache_policy=NO_CACHE)
 def match(run: Run) -> int:
-    """Every instruction and payout in one class; failed payments reissued."""
+    """Every instruction and payout in one class; failed payments reissued — not when the
+    instruction files hold refs the database does not know (it would reissue paid ones)."""
+    check_instruction_files(run.con, run.paths, run.campaign)
     return classify(run.con, run.campaign, run.run_id, run.as_of, run.config.payments.max_reissues)
 
 

@@ -45,7 +45,20 @@ def load_config(paths: Paths, campaign: str) -> CampaignConfig:
     return load_campaign(paths.campaign_file(campaign))
 
 
+class RestoreUnfinished(DatabaseBusy):
+    """A `recall restore` was stopped before it ended: the database is not to be used."""
+
+
 def open_database(paths: Paths) -> duckdb.DuckDBPyConnection:
+    if paths.restore_journal.exists():
+        try:
+            source = json.loads(paths.restore_journal.read_text(encoding="utf-8"))["from"]
+        except (OSError, ValueError, KeyError, TypeError):
+            source = "DIR"
+        raise RestoreUnfinished(
+            f"a restore of {paths.database} from {source} did not finish: run "
+            f"`recall restore --from {source}` again; nothing was changed"
+        )
     try:
         return connect(paths.database)
     except duckdb.IOException as exc:

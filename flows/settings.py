@@ -52,6 +52,15 @@ class Paths:
     def archive(self) -> Path:
         return self.home / "archive"
 
+    @property
+    def backups(self) -> Path:
+        return self.home / "backups"
+
+    @property
+    def restore_journal(self) -> Path:
+        """Present while a `recall restore` is under way (or was killed before it ended)."""
+        return self.home / "restore.json"
+
     def campaign_file(self, campaign: str) -> Path:
         return self.config_dir / "campaigns" / f"{campaign}.toml"
 
@@ -60,6 +69,19 @@ class Paths:
 
     def out(self, campaign: str, kind: str) -> Path:
         return self.home / "out" / campaign / kind
+
+
+def owner_only_home(home: Path) -> None:
+    """Everything this process creates is readable by its owner only (the data home holds
+    personal data): umask 077, the home folder 0700, and the database files of a home made by
+    an older version 0600. Files created elsewhere with an explicit mode keep theirs."""
+    os.umask(0o077)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    home.chmod(0o700)
+    for name in ("recall.duckdb", "recall.duckdb.wal", "recall.lock"):
+        path = home / name
+        if path.exists():
+            path.chmod(0o600)
 
 
 PREFECT_DEFAULTS = {
@@ -85,6 +107,7 @@ def configure_environment(home: Path | None = None, config_dir: Path | None = No
     if config_dir is not None:
         os.environ[CONFIG_ENV] = str(config_dir.resolve())
     paths = Paths.from_env()
+    owner_only_home(paths.home)
     # Importing prefect creates PREFECT_HOME; keep it with the data it describes.
     os.environ.setdefault("PREFECT_HOME", str(paths.home / "prefect"))
     for key, value in PREFECT_DEFAULTS.items():

@@ -35,6 +35,8 @@ KILL_POINTS = [
     "instructions:file#2",  # the reissue's instruction file, under its temporary name
     "reconcile:reports",  # the report CSVs written, the workbook not
     "nightly:reconcile",
+    "backup:copied",  # the night's backup complete under its hidden name, not yet in place
+    "nightly:backup",
 ]
 # columns that name the run (or the order of ingestion) and so differ between histories
 RUN_COLUMNS = {"run_id", "ingest_seq", "prefect_flow_run_id", "started_at", "finished_at"}
@@ -172,7 +174,25 @@ def state(home: Path) -> dict[str, object]:
     }
     found["report_files"] = sorted(p.name for p in reports.iterdir())
     found["archive"] = sorted(p.name for p in (home / "archive").rglob("*") if p.is_file())
+    found["backups"] = backups_state(home)
     return found
+
+
+def backups_state(home: Path) -> str:
+    """Every backup complete (its database opens and knows the night's four steps), none
+    half-written; how many there are depends on where a run was killed."""
+    folder = home / "backups"
+    if not folder.is_dir() or list(folder.glob(".*")):
+        return "absent or half-written"
+    for backup in folder.iterdir():
+        con = duckdb.connect(str(backup / "recall.duckdb"), read_only=True)
+        try:
+            flows = {f for (f,) in con.execute("select flow from runs").fetchall()}
+        finally:
+            con.close()
+        if not {"intake", "compensate", "letters", "reconcile"} <= flows:
+            return f"{backup.name} incomplete"
+    return "complete" if any(folder.iterdir()) else "none"
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +228,7 @@ def test_clean_run_covers_what_the_kill_points_need(clean):
     assert len(clean["letter_files"]) >= 4 and clean["instruction_files"] == 2
     assert "payout" in " ".join(clean["reconciliation_items"])
     assert clean["hidden"] == [] and "reconciliation.xlsx" in clean["report_files"]
+    assert clean["backups"] == "complete"
 
 
 @pytest.mark.parametrize("point", KILL_POINTS)
@@ -236,3 +257,70 @@ def test_killed_with_partitions_written_then_rerun_gives_the_state_of_one_clean_
     rerun(home, tmp_path / "config")
     assert [k for k in clean if clean[k] != state(home)[k]] == []
     assert list(plans.iterdir()) == []
+
+
+def command_process(home: Path, config: Path, crash_at: str | None, *args: str) -> int:
+    """A `recall` command that runs no flow, in a process of its own, killed at crash_at."""
+    env = {**os.environ, "RECALL_HOME": str(home), "RECALL_CONFIG_DIR": str(config)}
+    env.pop(CRASH_ENV, None)
+    if crash_at:
+        env[CRASH_ENV] = crash_at
+    done = subprocess.run(
+        [*RECALL, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    if done.returncode not in (0, -signal.SIGKILL):
+        raise AssertionError(f"{args} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    return done.returncode
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory: pytest.TempPathFactory, api_url: str) -> Path:
+    """A data home after one clean night (with its backup), copied by each test below."""
+    base = tmp_path_factory.mktemp("night")
+    prepare(base / "home", base / "config")
+    assert nightly_process(base / "home", base / "config", api_url) == 0
+    return base
+
+
+BACKUP_KILL_POINTS = ["backup:copied", "backup:made", "backup:pruning"]
+
+
+@pytest.mark.parametrize("point", BACKUP_KILL_POINTS)
+def test_killed_backup_then_backup_again_leaves_only_complete_backups(
+    night, tmp_path, point, monkeypatch
+):
+    shutil.copytree(night, tmp_path, dirs_exist_ok=True)
+    home, config = tmp_path / "home", tmp_path / "config"
+    monkeypatch.setenv("RECALL_BACKUPS_KEEP", "1")  # the second backup removes the first
+    assert command_process(home, config, point, "backup") == -signal.SIGKILL
+    assert command_process(home, config, None, "backup") == 0
+    assert backups_state(home) == "complete"
+    assert len(list((home / "backups").iterdir())) == 1
+
+
+RESTORE_KILL_POINTS = ["restore:journal", "restore:aside", "restore:copied", "restore:replaced"]
+
+
+@pytest.mark.parametrize("point", RESTORE_KILL_POINTS)
+def test_killed_restore_is_refused_by_runs_then_restore_again_ends_as_one_clean_restore(
+    clean, night, tmp_path, api_url, point
+):
+    shutil.copytree(night, tmp_path, dirs_exist_ok=True)
+    home, config = tmp_path / "home", tmp_path / "config"
+    [backup] = (home / "backups").iterdir()
+    killed = command_process(home, config, point, "restore", "--from", str(backup))
+    assert killed == -signal.SIGKILL, f"{point} was never reached"
+    refused = subprocess.run(
+        [*RECALL, "status", "-c", CAMPAIGN],
+        env={**os.environ, "RECALL_HOME": str(home), "RECALL_CONFIG_DIR": str(config)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode != 0  # no half database is ever used
+    assert command_process(home, config, None, "restore", "--from", str(backup)) == 0
+    rerun(home, config)  # the same night again: nothing new
+    after = state(home)
+    assert [k for k in clean if clean[k] != after[k]] == []
+    assert len(list((home / "replaced").rglob("recall.duckdb"))) >= 1  # kept, not destroyed
