@@ -41,6 +41,7 @@ RUN_COLUMNS = {"run_id", "ingest_seq", "prefect_flow_run_id", "started_at", "fin
 TABLES = [
     "claims",
     "quarantine",
+    "payout_quarantine",
     "duplicates",
     "entitlements",
     "offers",
