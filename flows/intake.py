@@ -20,6 +20,7 @@ from flows.io import (
     LINE_NO,
     FileRejected,
     blank_as_null,
+    canonical_targets,
     named_frame,
     raw_cells,
     read_table,
@@ -64,14 +65,7 @@ def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str)
     source = config.source_for(file_name)
     mapping = source.columns if source else {}
     frame = named_frame(frame)
-    columns = frame.collect_schema().names()
-    targets: dict[str, str] = {}
-    for column in columns:
-        target = mapping.get(column, column.lower())
-        if target in CANONICAL_COLUMNS:
-            if target in targets.values():
-                raise FileRejected(f"two columns map to {target!r}")
-            targets[column] = target
+    targets = canonical_targets(frame.collect_schema().names(), mapping, CANONICAL_COLUMNS)
     present = set(targets.values())
     missing = [c for c in required_columns(config) if c not in present]
     if not ({"serial_no", "lot_code"} & present) and config.eligibility.serial_ranges:

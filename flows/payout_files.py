@@ -20,6 +20,7 @@ from flows.io import (
     LINE_NO,
     FileRejected,
     blank_as_null,
+    canonical_targets,
     named_frame,
     raw_cells,
     read_table,
@@ -57,8 +58,8 @@ def _provider_frame(path: Path, config: CampaignConfig, workdir: Path) -> pl.Laz
     )
     mapping = provider.columns if provider else {}
     frame = named_frame(frame)
-    targets = {c: mapping.get(c, c.lower()) for c in frame.collect_schema().names()}
-    present = {t: c for c, t in targets.items() if t in PAYOUT_COLUMNS}
+    targets = canonical_targets(frame.collect_schema().names(), mapping, PAYOUT_COLUMNS)
+    present = {t: c for c, t in targets.items()}
     missing = [c for c in PAYOUT_COLUMNS if c != "return_reason" and c not in present]
     if missing:
         raise FileRejected(f"required column missing: {', '.join(missing)}")
