@@ -99,9 +99,9 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
     source = run.config.source_for(path.name)
     read_as: list[pl.LazyFrame] = []  # the file as read_table gives it, for raw_rows
 
-    def read(path: Path, workdir: Path) -> pl.LazyFrame:
+    def read(copy: Path, workdir: Path) -> pl.LazyFrame:
         encoding, sheet = (source.encoding, source.sheet) if source else ("utf-8", None)
-        read_as.append(read_table(path, encoding, sheet, workdir))
+        read_as.append(read_table(copy, encoding, sheet, workdir))
         return canonical_frame(read_as[-1], run.config, path.name)
 
     def load(stage: Path, sha256: str, seq: int) -> int:

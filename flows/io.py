@@ -33,6 +33,9 @@ class FileRejected(Exception):
     """The whole file cannot be used; the message says why in one line."""
 
 
+class FileChanged(Exception):
+    """The file's bytes changed while it was being copied: it is still being written."""
+
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
@@ -77,21 +80,38 @@ def write_text_atomic(target: Path, text: str) -> None:
 
 
 def archive(path: Path, archive_dir: Path, sha256: str) -> Path:
-    """Copy the file into the archive under its sha256 (once; never modified)."""
+    """Copy the file into the archive under its sha256 (once; never modified), hashing the
+    copy as it is written: its bytes always hash to its name. When they do not hash to
+    `sha256` the file changed since it was hashed (FileChanged), and nothing is archived."""
     target = archive_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
-    if not target.exists():
-        with atomic_path(target, mode=0o444) as tmp:
-            shutil.copyfile(path, tmp)
+    if target.exists():
+        return target
+    with atomic_path(target, mode=0o444) as tmp:
+        digest = hashlib.sha256()
+        with path.open("rb") as source, tmp.open("wb") as copy:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                copy.write(chunk)
+        if digest.hexdigest() != sha256:
+            raise FileChanged("changed while it was being read")
     return target
 
 
-def reject(path: Path, reason: str) -> Path:
-    """Move a file to rejected/ beside it, with a .error.txt holding the reason."""
+def reject(path: Path, reason: str, archived: Path, sha256: str) -> Path:
+    """Put the file as it was read (its archived copy) in rejected/ beside it, with a
+    .error.txt holding the reason; the inbox file goes only if it is still that file (one
+    dropped again meanwhile stays for the next run)."""
     folder = path.parent / "rejected"
     folder.mkdir(exist_ok=True)
     target = folder / path.name
     write_text_atomic(folder / f"{path.name}.error.txt", reason + "\n")
-    os.replace(path, target)
+    with atomic_path(target) as tmp:
+        shutil.copyfile(archived, tmp)
+    try:
+        if sha256_file(path) == sha256:
+            path.unlink()
+    except FileNotFoundError:
+        pass  # taken away meanwhile
     return target
 
 
