@@ -10,6 +10,7 @@ import duckdb
 
 from bench.measure import Measured
 from bench.pipeline import AS_OF, CAMPAIGN, recall
+from flows.demo import dropped_a_while_ago
 
 PAYOUTS = """
 with instructed as (
@@ -42,6 +43,7 @@ def write_payouts(home: Path) -> tuple[int, int]:
     try:
         rows = con.sql(PAYOUTS, params={"files": files, "day": AS_OF})
         rows.pl(lazy=True).sink_csv(inbox / "lianpay_bench.csv")
+        dropped_a_while_ago([inbox / "lianpay_bench.csv"])  # past the inbox settle delay
         (instructions,) = con.execute(
             "select count(*) from read_csv(?, all_varchar = true)", [files]
         ).fetchone() or (0,)

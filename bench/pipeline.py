@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from bench.measure import Measured, measured
-from flows.demo import People, _serial, claim_rows
+from flows.demo import People, _serial, claim_rows, dropped_a_while_ago
 from flows.embedded import STATE_FILE
 from flows.settings import PREFECT_DEFAULTS, SHIPPED_CONFIG_DIR
 
@@ -74,6 +74,7 @@ def claims_file(count: int, seed: int = 7) -> Path:
                 row["serial_no"] = f"K3A{number + 100:08d}"
             writer.writerow([row.get(c, "") for c in COLUMNS])
     partial.rename(target)
+    dropped_a_while_ago([target])  # past the inbox settle delay: the file is complete
     return target
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import os
 import random
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -216,18 +218,34 @@ def write_demo(paths: Paths) -> list[Path]:
     _write_csv(
         portal_file, portal_cols, [[r.get(c, "") for c in portal_cols] for r in portal], "utf-8"
     )
-    _write_decisions(paths, [f"{sha256_file(portal_file)[:12]}-{n:07d}" for n in vip_lines])
+    decisions = _write_decisions(
+        paths, [f"{sha256_file(portal_file)[:12]}-{n:07d}" for n in vip_lines]
+    )
+    lists = [inbox / "jd_2026-10-01.csv", inbox / "suning_2026-10-08.xlsx", portal_file]
+    dropped_a_while_ago([*lists, decisions])
     return sorted(inbox.iterdir())
 
 
-def _write_decisions(paths: Paths, vip_claims: list[str]) -> None:
+def dropped_a_while_ago(files: Iterable[Path]) -> None:
+    """Date the demo's inbox files back past the settle delay (RECALL_INBOX_SETTLE_SECONDS):
+    the demo writes each file whole and runs at once, where a real file would have sat in the
+    inbox since it arrived. Runs check them like any other file; only their time is set."""
+    from flows.inbox import settle_seconds
+
+    past = time.time() - settle_seconds() - 60
+    for path in files:
+        os.utime(path, (past, past))
+
+
+def _write_decisions(paths: Paths, vip_claims: list[str]) -> Path:
     """Review decisions: approve, override, reject, one unknown claim, one decided twice."""
     folder = paths.inbox(DEMO_CAMPAIGN, "reviews")
     folder.mkdir(parents=True, exist_ok=True)
     approve, override, refuse = vip_claims
     reviewer = "Wang Fang"
+    target = folder / "decisions_2026-10-15.csv"
     _write_csv(
-        folder / "decisions_2026-10-15.csv",
+        target,
         ["claim_id", "decision", "amount", "reviewer", "note"],
         [
             [approve, "approve", "", reviewer, "VIP, standard terms"],
@@ -238,3 +256,4 @@ def _write_decisions(paths: Paths, vip_claims: list[str]) -> None:
         ],
         "utf-8",
     )
+    return target

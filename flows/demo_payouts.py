@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.demo import DEMO_CAMPAIGN
+from flows.demo import DEMO_CAMPAIGN, dropped_a_while_ago
 from flows.io import atomic_path
 from flows.settings import Paths
 
@@ -178,4 +178,5 @@ def write_demo_payouts(paths: Paths, round_no: int) -> list[Path]:
         target = inbox / f"lianpay_{day:%Y%m%d}.csv"
         _provider_csv(target, rows)
         written.append(target)
+    dropped_a_while_ago(written)
     return written

@@ -20,6 +20,7 @@ from flows.io import (
     LINE_NO,
     FileRejected,
     blank_as_null,
+    canonical_targets,
     named_frame,
     raw_cells,
     read_table,
@@ -64,14 +65,7 @@ def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str)
     source = config.source_for(file_name)
     mapping = source.columns if source else {}
     frame = named_frame(frame)
-    columns = frame.collect_schema().names()
-    targets: dict[str, str] = {}
-    for column in columns:
-        target = mapping.get(column, column.lower())
-        if target in CANONICAL_COLUMNS:
-            if target in targets.values():
-                raise FileRejected(f"two columns map to {target!r}")
-            targets[column] = target
+    targets = canonical_targets(frame.collect_schema().names(), mapping, CANONICAL_COLUMNS)
     present = set(targets.values())
     missing = [c for c in required_columns(config) if c not in present]
     if not ({"serial_no", "lot_code"} & present) and config.eligibility.serial_ranges:
@@ -105,9 +99,9 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
     source = run.config.source_for(path.name)
     read_as: list[pl.LazyFrame] = []  # the file as read_table gives it, for raw_rows
 
-    def read(path: Path, workdir: Path) -> pl.LazyFrame:
+    def read(copy: Path, workdir: Path) -> pl.LazyFrame:
         encoding, sheet = (source.encoding, source.sheet) if source else ("utf-8", None)
-        read_as.append(read_table(path, encoding, sheet, workdir))
+        read_as.append(read_table(copy, encoding, sheet, workdir))
         return canonical_frame(read_as[-1], run.config, path.name)
 
     def load(stage: Path, sha256: str, seq: int) -> int:

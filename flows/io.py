@@ -7,9 +7,11 @@ import csv
 import glob
 import hashlib
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,10 +25,16 @@ READABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 # columns a reader may add beside the file's own: physical line number, cell count as expected
 LINE_NO, FIELDS_OK = "__line_no", "__fields_ok"
 CSV_FIELD_LIMIT = 1 << 28  # characters in one cell; Python's csv stops at 131,072 by default
+# a frame holds each column name once: the second `sku` of a header becomes `sku (repeat 2)`
+REPEATED = re.compile(r" \(repeat \d+\)$")
 
 
 class FileRejected(Exception):
     """The whole file cannot be used; the message says why in one line."""
+
+
+class FileChanged(Exception):
+    """The file's bytes changed while it was being copied: it is still being written."""
 
 
 def sha256_file(path: Path) -> str:
@@ -72,22 +80,39 @@ def write_text_atomic(target: Path, text: str) -> None:
 
 
 def archive(path: Path, archive_dir: Path, sha256: str) -> Path:
-    """Copy the file into the archive under its sha256 (once; never modified): read-only, for
-    its owner only."""
+    """Copy the file into the archive under its sha256 (once; never modified; read-only, for its
+    owner only), hashing the copy as it is written: its bytes always hash to its name. When they
+    do not hash to `sha256` the file changed since it was hashed (FileChanged), and nothing is
+    archived."""
     target = archive_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
-    if not target.exists():
-        with atomic_path(target, mode=0o400) as tmp:
-            shutil.copyfile(path, tmp)
+    if target.exists():
+        return target
+    with atomic_path(target, mode=0o400) as tmp:
+        digest = hashlib.sha256()
+        with path.open("rb") as source, tmp.open("wb") as copy:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                copy.write(chunk)
+        if digest.hexdigest() != sha256:
+            raise FileChanged("changed while it was being read")
     return target
 
 
-def reject(path: Path, reason: str) -> Path:
-    """Move a file to rejected/ beside it, with a .error.txt holding the reason."""
+def reject(path: Path, reason: str, archived: Path, sha256: str) -> Path:
+    """Put the file as it was read (its archived copy) in rejected/ beside it, with a
+    .error.txt holding the reason; the inbox file goes only if it is still that file (one
+    dropped again meanwhile stays for the next run)."""
     folder = path.parent / "rejected"
     folder.mkdir(exist_ok=True)
     target = folder / path.name
     write_text_atomic(folder / f"{path.name}.error.txt", reason + "\n")
-    os.replace(path, target)
+    with atomic_path(target) as tmp:
+        shutil.copyfile(archived, tmp)
+    try:
+        if sha256_file(path) == sha256:
+            path.unlink()
+    except FileNotFoundError:
+        pass  # taken away meanwhile
     return target
 
 
@@ -158,7 +183,7 @@ def _read_ragged_csv(path: Path) -> pl.DataFrame:
                 + [None] * (len(header) - len(cells))
                 + [";".join(cells[len(header) :]) or None]
             )
-    frame = pl.DataFrame(rows, schema=[*header, "_extra"], orient="row")
+    frame = pl.DataFrame(rows, schema=header_names([*header, "_extra"]), orient="row")
     return frame.with_columns(
         pl.Series(LINE_NO, lines, dtype=pl.Int64), pl.Series(FIELDS_OK, ok, dtype=pl.Boolean)
     )
@@ -176,11 +201,17 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
         raise FileRejected("the file is empty")
     try:
         if suffix == ".csv":
-            frame, rows = _scan_csv(decoded_csv(path, encoding, workdir)[0])
+            utf8 = decoded_csv(path, encoding, workdir)[0]
+            frame, rows = _scan_csv(utf8)
+            frame = _as_stated(frame, _csv_header(utf8))
         elif suffix == ".xlsx":
             reader = fastexcel.read_excel(path)
             loaded = reader.load_sheet(sheet if sheet is not None else 0, dtypes="string")
             frame, rows = loaded.to_polars().lazy(), loaded.height
+            top = reader.load_sheet(
+                sheet if sheet is not None else 0, header_row=None, n_rows=1, dtypes="string"
+            )
+            frame = _as_stated(frame, list(top.to_polars().row(0)) if top.height else [])
         elif suffix == ".parquet":
             frame = pl.scan_parquet(path)
             nested = [n for n, t in frame.collect_schema().items() if t.is_nested()]
@@ -201,6 +232,23 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
             pl.col(LINE_NO).cast(pl.Int64), pl.lit(True).alias(FIELDS_OK)
         )
     return frame.with_columns(pl.exclude(LINE_NO, FIELDS_OK).cast(pl.String))
+
+
+def _csv_header(utf8: Path) -> list[str]:
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    with utf8.open(encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _as_stated(frame: pl.LazyFrame, header: Sequence[str | None]) -> pl.LazyFrame:
+    """The frame's columns under the names the file's header states (`header_names`), where a
+    reader made up its own to tell repeated names apart (`sku_duplicated_0`, `sku_1`); blank
+    header cells keep the reader's name."""
+    names = frame.collect_schema().names()
+    if len(header) != len(names):  # a ragged CSV's frame: named from its header already
+        return frame
+    stated = [h if h is not None and h.strip() else n for h, n in zip(header, names, strict=True)]
+    return frame.rename(dict(zip(names, header_names(stated), strict=True)))
 
 
 def _scan_csv(utf8: Path) -> tuple[pl.LazyFrame, int]:
@@ -235,10 +283,49 @@ def _csv_problem(utf8: Path) -> str:
     return "the CSV reader cannot split it into rows"
 
 
+def header_names(names: Iterable[str]) -> list[str]:
+    """Column names without surrounding spaces, each once: a name the header repeats is marked
+    ` (repeat N)`, so that `canonical_targets` still sees the header name it twice."""
+    seen: Counter[str] = Counter()
+    unique = []
+    for name in names:
+        plain = stated_name(name).strip()
+        seen[plain] += 1
+        unique.append(plain if seen[plain] == 1 else f"{plain} (repeat {seen[plain]})")
+    return unique
+
+
+def stated_name(column: str) -> str:
+    """The name a column has in the file's header (without the mark of a repeated name)."""
+    return REPEATED.sub("", column)
+
+
 def named_frame(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """The file's columns under their names without surrounding spaces."""
+    """The file's columns under their names without surrounding spaces (`header_names`)."""
     names = frame.collect_schema().names()
-    return frame.rename({name: name.strip() for name in names})
+    return frame.rename(dict(zip(names, header_names(names), strict=True)))
+
+
+def canonical_targets(
+    columns: Iterable[str], mapping: Mapping[str, str], known: Iterable[str]
+) -> dict[str, str]:
+    """Column of the file → the known column it is (the mapping's name for its header, else
+    the header lower-cased), for the columns that are one. A header naming one known column
+    twice is ambiguous: the whole file is rejected."""
+    wanted, targets = set(known), dict[str, str]()
+    for column in columns:
+        stated = stated_name(column)
+        target = mapping.get(stated, stated.lower())
+        if target not in wanted:
+            continue
+        first = next((c for c, t in targets.items() if t == target), None)
+        if first is not None:
+            raise FileRejected(
+                f"the header names column {target!r} twice ({stated_name(first)!r} and "
+                f"{stated!r}); keep one of them and drop the file again"
+            )
+        targets[column] = target
+    return targets
 
 
 def raw_cells() -> pl.Expr:

@@ -20,6 +20,7 @@ from flows.io import (
     LINE_NO,
     FileRejected,
     blank_as_null,
+    canonical_targets,
     named_frame,
     raw_cells,
     read_table,
@@ -29,8 +30,12 @@ from flows.io import (
 PAYMENT_REF = re.compile(r"PR-[0-9A-F]{16}")
 
 
-def read_payouts(path: Path, config: CampaignConfig, workdir: Path) -> pl.LazyFrame:
-    """The payouts of one file as text cells, with `line_no` and `fields_ok`."""
+def read_payouts(
+    path: Path, config: CampaignConfig, workdir: Path, name: str | None = None
+) -> pl.LazyFrame:
+    """The payouts of one file as text cells, with `line_no` and `fields_ok`; `name` is the
+    file's name as dropped in the inbox, which picks its provider (the path's own if not
+    given: intake reads the archived copy)."""
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise FileRejected("the file is empty")
@@ -39,16 +44,16 @@ def read_payouts(path: Path, config: CampaignConfig, workdir: Path) -> pl.LazyFr
     elif suffix in (".sta", ".mt940", ".940"):
         rows = mt940_rows(path)
     else:
-        return _provider_frame(path, config, workdir)
+        return _provider_frame(path, config, workdir, name or path.name)
     if not rows:
         raise FileRejected("the file has no booked entries")
     frame = pl.LazyFrame(rows, schema=[*PAYOUT_COLUMNS, "line_no"], orient="row")
     return frame.with_columns(pl.lit(True).alias("fields_ok"), pl.lit(None, pl.String).alias("raw"))
 
 
-def _provider_frame(path: Path, config: CampaignConfig, workdir: Path) -> pl.LazyFrame:
+def _provider_frame(path: Path, config: CampaignConfig, workdir: Path, name: str) -> pl.LazyFrame:
     """A payment provider's CSV/XLSX, its columns mapped to ours and its statuses translated."""
-    provider = config.payments.provider_for(path.name)
+    provider = config.payments.provider_for(name)
     frame = read_table(
         path,
         provider.encoding if provider else "utf-8",
@@ -57,8 +62,8 @@ def _provider_frame(path: Path, config: CampaignConfig, workdir: Path) -> pl.Laz
     )
     mapping = provider.columns if provider else {}
     frame = named_frame(frame)
-    targets = {c: mapping.get(c, c.lower()) for c in frame.collect_schema().names()}
-    present = {t: c for c, t in targets.items() if t in PAYOUT_COLUMNS}
+    targets = canonical_targets(frame.collect_schema().names(), mapping, PAYOUT_COLUMNS)
+    present = {t: c for c, t in targets.items()}
     missing = [c for c in PAYOUT_COLUMNS if c != "return_reason" and c not in present]
     if missing:
         raise FileRejected(f"required column missing: {', '.join(missing)}")

@@ -111,8 +111,8 @@ class ReconcileSummary:
 def load_payout_file(run: Run, path: Path) -> FileOutcome:
     """Archive one payout file by sha256 and load its new payouts (by provider_txn_id)."""
 
-    def read(path: Path, workdir: Path) -> pl.LazyFrame:
-        return read_payouts(path, run.config, workdir)
+    def read(copy: Path, workdir: Path) -> pl.LazyFrame:
+        return read_payouts(copy, run.config, workdir, path.name)
 
     def load(stage: Path, sha256: str, seq: int) -> int:
         with stage_view(run.con, "stage_payouts", stage, path, sha256, seq):

@@ -157,6 +157,8 @@ def make_workspace(base: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     shutil.copytree(SHIPPED_CONFIG_DIR, config_dir)
     monkeypatch.setenv("RECALL_HOME", str(base / "home"))
     monkeypatch.setenv("RECALL_CONFIG_DIR", str(config_dir))
+    # tests write inbox files and run at once: no settle delay (tests/flows/test_inbox.py sets one)
+    monkeypatch.setenv("RECALL_INBOX_SETTLE_SECONDS", "0")
     return Workspace(Paths.from_env())
 
 

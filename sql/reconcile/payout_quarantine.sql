@@ -1,5 +1,6 @@
--- one row per payout line that cannot be read, kept verbatim with its reasons
-insert into quarantine by name
+-- one row per payout line that cannot be read, kept verbatim with its reasons (never a claim)
+-- reads: payout_rows · writes: payout_quarantine
+insert into payout_quarantine by name
 with final as (
     select
         $campaign as campaign,

@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import duckdb
@@ -43,6 +44,7 @@ RUN_COLUMNS = {"run_id", "ingest_seq", "prefect_flow_run_id", "started_at", "fin
 TABLES = [
     "claims",
     "quarantine",
+    "payout_quarantine",
     "duplicates",
     "entitlements",
     "offers",
@@ -92,6 +94,9 @@ def prepare(home: Path, config: Path) -> None:
         f"PR-FFFFFFFFFFFFFFFF,T-3,5.00,CNY,paid,{AS_OF},",
     ]
     (payouts / "p.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    past = time.time() - 3600  # dropped an hour before the night: past the inbox settle delay
+    for dropped in (lists / "a.csv", payouts / "p.csv"):
+        os.utime(dropped, (past, past))
     shutil.copytree(SHIPPED_CONFIG_DIR, config)
     campaign = config / "campaigns" / f"{CAMPAIGN}.toml"
     text = campaign.read_text(encoding="utf-8").replace("batch_size = 1000", "batch_size = 2")

@@ -241,3 +241,37 @@ def test_header_only_file_and_empty_workbook_are_rejected(workspace: Workspace):
     for name in ("a_header_only.csv", "b_empty.xlsx"):
         message = (workspace.lists / "rejected" / f"{name}.error.txt").read_text(encoding="utf-8")
         assert message == f"{name}: the file has no data rows\n"
+
+
+def test_a_header_naming_a_column_twice_rejects_the_file_and_the_others_carry_on(
+    workspace: Workspace,
+):
+    workspace.write_csv("a_two_sku.csv", [row(source_record_id="A")], header=[*row(), "sku"])
+    workspace.write_csv("b_spaced_sku.csv", [row(source_record_id="B")], header=[*row(), " sku "])
+    book = xlsxwriter.Workbook(workspace.lists / "c_two_sku.xlsx")
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, [*row(), "sku"])
+    sheet.write_row(1, 0, [*row(source_record_id="C").values(), "K3-110"])
+    book.close()
+    workspace.write_csv("d_good.csv", [row(source_record_id="D")])
+    jd = row(source_record_id="J", phone="13800138000")
+    mapped = {JD_HEADER[k]: v for k, v in jd.items() if k in JD_HEADER}  # 商品编码 maps to sku
+    workspace.write_csv("jd_twice.csv", [mapped | {"sku": "K3-110"}], header=[*mapped, "sku"])
+
+    summary = workspace.intake()
+
+    statuses = {f.file_name: f.status for f in summary.files}
+    assert statuses == {
+        "a_two_sku.csv": "rejected",
+        "b_spaced_sku.csv": "rejected",
+        "c_two_sku.xlsx": "rejected",
+        "d_good.csv": "loaded",
+        "jd_twice.csv": "rejected",
+    }
+    rejected = workspace.lists / "rejected"
+    for name in ("a_two_sku.csv", "b_spaced_sku.csv", "c_two_sku.xlsx", "jd_twice.csv"):
+        message = (rejected / f"{name}.error.txt").read_text(encoding="utf-8")
+        assert message.startswith(f"{name}: ") and "'sku' twice" in message, message
+        assert message.count("\n") == 1, message
+        assert (rejected / name).exists() and not (workspace.lists / name).exists()
+    assert sorted(workspace.claims()) == ["D"]

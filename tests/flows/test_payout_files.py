@@ -117,6 +117,18 @@ def test_provider_csv_columns_and_statuses_are_mapped(tmp_path):
             "required column missing: provider_txn_id",
         ),
         ("empty.sta", "", "the file is empty"),
+        (
+            "payouts_twice.csv",
+            "payment_ref,provider_txn_id,amount,currency,status,value_date,amount\n"
+            "PR-1,T-1,1.00,CNY,paid,2026-10-22,100.00\n",
+            "the header names column 'amount' twice",
+        ),
+        (
+            "lianpay_twice.csv",  # 金额 maps to amount
+            "商户订单号,交易流水号,金额,币种,状态,到账日期,Amount\n"
+            "PR-1,T-1,1.00,CNY,成功,2026-10-22,100.00\n",
+            "the header names column 'amount' twice",
+        ),
     ],
 )
 def test_unreadable_payout_files_are_rejected_with_the_reason(tmp_path, name, content, message):

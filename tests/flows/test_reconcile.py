@@ -191,7 +191,7 @@ def test_a_payout_file_loaded_twice_counts_once(reconciled):
     assert statuses["payouts_1_again.csv"] == "skipped"  # same sha256
     assert space.query("select count(*) from payouts where provider_txn_id = 'T-1'") == [(1,)]
     assert space.query(
-        "select reasons, line_no from quarantine where source_file = 'payouts_1.csv'"
+        "select reasons, line_no from payout_quarantine where source_file = 'payouts_1.csv'"
     ) == [("bad_amount", 13)]
 
 

@@ -49,8 +49,8 @@ def reconciled(tmp_path_factory: pytest.TempPathFactory):
 def test_bad_lines_are_quarantined_with_their_reason(reconciled):
     space, _ = reconciled
     found = space.query(
-        "select source_file, line_no, reasons from quarantine where source_file like 'payouts%' "
-        "order by 1, 2"
+        "select source_file, line_no, reasons from payout_quarantine "
+        "where source_file like 'payouts%' order by 1, 2"
     )
     assert found == [
         ("payouts_1.csv", 3, "bad_value:provider_txn_id"),

@@ -67,7 +67,7 @@ def test_entitlements_lose_their_key_index_and_keep_their_rows():
     db.execute(
         con, "insert into entitlements values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ENTITLEMENT
     )
-    assert db.migrate(con) == ["0007_entitlements_unkeyed"]
+    assert db.migrate(con)[0] == "0007_entitlements_unkeyed"  # then the later ones
     assert con.execute("select claim_id, total from entitlements").fetchall() == [("C-1", 1)]
     keys = (
         "select count(*) from duckdb_constraints() "
@@ -76,6 +76,32 @@ def test_entitlements_lose_their_key_index_and_keep_their_rows():
     assert db.scalar(con, keys) == 0
     with pytest.raises(duckdb.ConstraintException):  # the columns stay required
         db.execute(con, "insert into entitlements (claim_id) values ('C-2')")
+
+
+def test_payout_lines_quarantined_before_move_out_of_the_claims_quarantine():
+    """0008: a payout line is never a claim; lines a reconcile quarantined with the customer
+    rows move to payout_quarantine, the customer rows stay."""
+    con = duckdb.connect(":memory:")
+    db.execute(con, "create table schema_migrations (version varchar primary key)")
+    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+        if path.stem < "0008":
+            con.execute(path.read_text(encoding="utf-8")).fetchall()
+            db.execute(con, "insert into schema_migrations values (?)", [path.stem])
+    for sha, kind, name in [("s-list", "lists", "a.csv"), ("s-pay", "payouts", "lianpay_1.csv")]:
+        db.execute(
+            con,
+            "insert into input_files values (?, ?, ?, ?, 'x', 1, 1, 'r', 'loaded', 1, null)",
+            ["C", sha, kind, name],
+        )
+        db.execute(
+            con,
+            "insert into quarantine values ('C', 'r', ?, ?, 2, 1, ?, 'bad_amount', '{}')",
+            [sha, name, f"{kind}-1"],
+        )
+    assert db.migrate(con)[0] == "0008_payout_quarantine"
+    assert con.execute("select source_record_id from quarantine").fetchall() == [("lists-1",)]
+    moved = "select source_file, line_no, source_record_id, reasons from payout_quarantine"
+    assert con.execute(moved).fetchall() == [("lianpay_1.csv", 2, "payouts-1", "bad_amount")]
 
 
 def test_a_claim_with_two_entitlements_is_refused(con):
