@@ -11,6 +11,7 @@ from pathlib import Path
 from flows.io import write_text_atomic
 
 LETTERS = "letters"
+APPROVE_COMMAND = "recall templates approve --by NAME"
 
 
 class TemplateNotApproved(Exception):
@@ -53,13 +54,14 @@ def verify(templates_dir: Path, approvals_file: Path) -> dict[str, str]:
         entry = approved.get(name)
         if entry is None:
             raise TemplateNotApproved(
-                f"{templates_dir / name}: template not approved "
-                f"(run `recall templates approve --by NAME` after legal review)"
+                f"{templates_dir / name}: template not approved; after legal review, "
+                f"run `{APPROVE_COMMAND}`"
             )
         if entry.sha256 != sha256:
             raise TemplateNotApproved(
                 f"{templates_dir / name}: template changed since {entry.approved_by} approved it "
-                f"on {entry.approved_on}; it must be approved again"
+                f"on {entry.approved_on}; after legal review, run `{APPROVE_COMMAND}` "
+                f"to approve it again"
             )
     return current
 

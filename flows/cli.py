@@ -13,12 +13,32 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from flows.config import ConfigError
 from flows.settings import Paths, configure_environment, flow_run_settings
 
+
+class _OneLineErrors(TyperGroup):
+    """Whatever a command raises ends in one error line and the README's exit code, in this
+    process and in a fork of the resident process alike; a traceback only in the log file."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):  # exit codes, usage errors: as is
+            raise
+        except Exception as exc:
+            message, code = _failure(exc)
+            raise _fail(message, code) from None
+
+
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, help="Recall compensation batch processor."
+    cls=_OneLineErrors,
+    no_args_is_help=True,
+    add_completion=False,
+    help="Recall compensation batch processor.",
 )
 run_app = typer.Typer(no_args_is_help=True, help="Run one flow for a campaign.")
 export_app = typer.Typer(no_args_is_help=True, help="Machine-readable exports.")
@@ -191,11 +211,32 @@ EXPECTED_FAILURES = (
     "TemplateNotApproved",
     "FontMissing",
     "RunInProgress",
+    "DatabaseBusy",
     "ReconciliationAlert",
     "PartitionFailed",
     "InstructedUnknown",
     "LettersUnknown",
+    "NightFailed",
 )
+
+
+def _failure(exc: BaseException) -> tuple[str, int]:
+    """An exception as the one line a user reads, and the exit code: 2 for a configuration
+    to fix, 1 for a run that failed. Any traceback goes to the log file, which the line names."""
+    from flows.errors import first_line, log_traceback
+
+    if isinstance(exc, ConfigError):
+        return str(exc), 2
+    if type(exc).__name__ in EXPECTED_FAILURES:
+        return str(exc), 1
+    log = log_traceback(exc)
+    if type(exc).__name__ == "DatabaseUnreadable":
+        return f"{exc} (details in {log})", 1
+    return (
+        f"{first_line(exc)} — an unexpected error; its traceback is in {log}. Running again "
+        "is safe; if it fails the same way, report it with that file",
+        1,
+    )
 
 
 class _NoTracebackForExpectedFailures(logging.Filter):
@@ -207,6 +248,28 @@ class _NoTracebackForExpectedFailures(logging.Filter):
         return True
 
 
+class _TracebackToLogFile(logging.Filter):
+    """On the terminal, a failure Prefect logs is one line naming the log file that holds its
+    traceback (the Prefect API's handler, which runs first, keeps the traceback for the UI)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            from flows.errors import log_traceback
+
+            log = log_traceback(record.exc_info[1])
+            record.msg, record.args = f"{record.getMessage()} (traceback in {log})", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _no_tracebacks_on_the_terminal() -> None:
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and not any(
+            isinstance(f, _TracebackToLogFile) for f in handler.filters
+        ):
+            handler.addFilter(_TracebackToLogFile())
+
+
 def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -> Any:
     """Validate the config, then run one flow; a failed run exits 1 with its message."""
     from flows import embedded
@@ -215,24 +278,18 @@ def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -
     _check_config(campaign)
     import importlib
 
-    from flows.runs import DatabaseBusy
-
-    logging.getLogger("prefect.flow_runs").addFilter(_NoTracebackForExpectedFailures())
+    for logger in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(logger).addFilter(_NoTracebackForExpectedFailures())
+    _no_tracebacks_on_the_terminal()
     from flows.progress import listen
 
     with console.status(f"running {name} (Prefect start-up takes a few seconds)…") as status:
         flow = getattr(importlib.import_module(f"flows.{name}"), name)
         embedded.wait_ready()
         stop = listen(lambda message: status.update(f"{name} {campaign}: {message}…"))
-        try:
+        try:  # what it raises becomes one line in _OneLineErrors
             with flow_run_settings():
                 return flow(campaign=campaign, as_of=as_of, **parameters)
-        except DatabaseBusy as exc:
-            raise _fail(str(exc), 1) from None
-        except Exception as exc:
-            if type(exc).__name__ in EXPECTED_FAILURES:
-                raise _fail(str(exc), 1) from None
-            raise
         finally:
             stop()
 
@@ -388,7 +445,9 @@ def _night(campaign: str, as_of: date | None, details: bool = True, **letters_op
         summary = _run_flow("nightly", campaign, as_of, **letters_options)
     except NightFailed as exc:
         _print_night(exc.summary, currency, details)
-        console.print(f"[red]error:[/red] {campaign}: {exc}", highlight=False, soft_wrap=True)
+        for step, error in exc.summary.errors.items():
+            message = f"{campaign}: {step}: {_failure(error)[0]}"
+            console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
         return None
     _print_night(summary, currency, details)
     return summary
@@ -427,6 +486,8 @@ def run_nightly(
         if not campaigns:
             raise _fail(f"no campaigns configured in {folder}", 2)
     failed = [c for c in campaigns if _night(c, as_of, **options) is None]
+    if failed and len(campaigns) == 1:
+        raise typer.Exit(1)  # its error lines are printed
     if failed:
         raise _fail(f"the nightly run failed for {', '.join(failed)}", 1)
 

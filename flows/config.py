@@ -377,7 +377,11 @@ def _key(loc: tuple[int | str, ...]) -> str:
 def load_campaign(path: Path) -> CampaignConfig:
     """Read and validate one campaign file; ConfigError names file, key and reason."""
     if not path.is_file():
-        raise ConfigError(f"{path}: campaign configuration not found")
+        there = sorted(p.stem for p in path.parent.glob("*.toml")) if path.parent.is_dir() else []
+        raise ConfigError(
+            f"{path}: campaign configuration not found; campaigns configured: "
+            + (", ".join(there) if there else f"none (no *.toml in {path.parent})")
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

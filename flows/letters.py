@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from flows import db
-from flows.approvals import verify
+from flows.approvals import TemplateNotApproved, template_files, verify
 from flows.backup import DATABASE_BEHIND, restore_hint
 from flows.config import CampaignConfig
 from flows.crash import crash_point
@@ -63,6 +63,7 @@ class LettersSummary:
     run_id: str
     counts: dict[tuple[str, str, str], int]  # (kind, channel, language) → letters
     folder: Path | None
+    warning: str | None = None  # a template not approved, while no letter was due
 
 
 def template_set_sha256(shas: dict[str, str], language: str) -> str:
@@ -75,10 +76,24 @@ def template_set_sha256(shas: dict[str, str], language: str) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Templates:
+    shas: dict[str, str]  # every letter template → its sha256
+    unapproved: str | None  # why one may not be used, when no letter is due
+
+
 @task(cache_policy=NO_CACHE)
-def approved_templates(run: Run) -> dict[str, str]:
-    """sha256 of every letter template; refuses, before anything is written, an unapproved one."""
-    return verify(templates_dir(), run.paths.config_dir / "approvals.toml")
+def approved_templates(run: Run, due: int) -> Templates:
+    """sha256 of every letter template; with letters due, refuses an unapproved one before
+    anything is written. With none due nothing is rendered from it: a warning, not a failure."""
+    try:
+        return Templates(verify(templates_dir(), run.paths.config_dir / "approvals.toml"), None)
+    except TemplateNotApproved as exc:
+        if due:
+            raise
+        warning = f"no letter due, none refused, but {exc}"
+        get_run_logger().warning("letters: %s", warning)
+        return Templates(template_files(templates_dir()), warning)
 
 
 class LettersUnknown(Exception):
@@ -355,10 +370,11 @@ def letters(
         raise ValueError(f"runner must be one of {', '.join(RUNNERS)}, not {runner!r}")
     partitioning = Partitioning.of(partitions, partition_by, work_pool, runner)
     with flow_run("letters", campaign, as_of) as run:
-        shas = approved_templates(run)
+        due = letters_due(run)
+        templates = approved_templates(run, len(due.rows))
+        shas = templates.shas
         discard_unrecorded(run)
         discard_stale_plans(run)
-        due = letters_due(run)
         if due.rows:  # before any worker writes into it
             check_letters_on_disk(run)
             make_run_folder(run)
@@ -378,4 +394,4 @@ def letters(
             discard_plan(run, "letters")
         counts = Counter((r["kind"], r["channel"], r["language"]) for r in written.rows)
         run.counts.update(letters={"/".join(k): v for k, v in sorted(counts.items())})
-        return LettersSummary(run.run_id, dict(counts), folder)
+        return LettersSummary(run.run_id, dict(counts), folder, templates.unapproved)

@@ -17,6 +17,17 @@ from flows.progress import report
 from flows.settings import Paths
 
 STEPS = ("intake", "compensate", "letters", "reconcile")
+# What each step needs to have completed tonight (SPEC §9: a failed step stops only what
+# depends on it). Reconcile matches payout files against the instructions already written,
+# so neither an unapproved template nor a budget halt keeps finance from its report; it does
+# need intake, the step that first opens the database and the inbox: when that fails, the
+# data home itself is in question.
+NEEDS = {
+    "intake": (),
+    "compensate": ("intake",),
+    "letters": ("compensate",),
+    "reconcile": ("intake",),
+}
 
 
 @dataclass
@@ -27,14 +38,15 @@ class NightlySummary:
     as_of: date
     steps: list[dict[str, Any]] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)  # step → that flow's summary
-    failed: str | None = None  # the step that stopped the night, with its message
+    failed: str | None = None  # the failed steps, each with its message
+    errors: dict[str, Exception] = field(default_factory=dict, repr=False)  # step → exception
 
     def markdown(self) -> str:
         lines = [f"# Nightly {self.campaign} {self.as_of}", "", "| step | run | outcome |"]
         lines.append("|---|---|---|")
         lines += [f"| {s['step']} | {s['run_id']} | {s['outcome']} |" for s in self.steps]
         if self.failed:
-            lines += ["", f"**stopped:** {self.failed}"]
+            lines += ["", f"**failed:** {self.failed}"]
         return "\n".join(lines)
 
 
@@ -46,7 +58,8 @@ def _outcome(step: str, result: Any) -> str:
         made = f"{result.offers_made:,} offers ({result.offered_in_run:,.2f})"
         return f"{made}, {result.pending_reviews:,} in review"
     if step == "letters":
-        return f"{sum(result.counts.values()):,} letters"
+        written = f"{sum(result.counts.values()):,} letters"
+        return f"{written}; {result.warning}" if result.warning else written
     alerts = ", ".join(a.code for a in result.alerts) or "no alerts"
     loaded = sum(1 for f in result.files if f.status == "loaded")
     return f"{loaded} new payout files, {result.reissued} reissued, {alerts}"
@@ -55,7 +68,8 @@ def _outcome(step: str, result: Any) -> str:
 def run_steps(
     campaign: str, as_of: date, options: dict[str, dict[str, Any]] | None = None
 ) -> NightlySummary:
-    """Every step in order; a failed step ends the night for this campaign (the error is kept).
+    """Every step in order; a failed step skips the steps that need it (NEEDS), the others
+    run; the errors are kept.
 
     `options`: parameters of a step's flow beyond campaign and as_of, by step."""
     from flows.compensate import compensate
@@ -65,19 +79,30 @@ def run_steps(
 
     summary = NightlySummary(campaign, as_of)
     flows: tuple[Callable[..., Any], ...] = (intake, compensate, letters, reconcile)
+    not_done: set[str] = set()  # failed or skipped
     for number, (step, step_flow) in enumerate(zip(STEPS, flows, strict=True), 1):
+        missing = [need for need in NEEDS[step] if need in not_done]
+        if missing:
+            not_done.add(step)
+            summary.steps.append(
+                {"step": step, "run_id": "-", "outcome": f"skipped: {missing[0]} failed"}
+            )
+            continue
         report(f"step {number} of {len(STEPS)}, {step}")
         try:
             result = step_flow(campaign=campaign, as_of=as_of, **(options or {}).get(step, {}))
         except Exception as exc:
-            summary.failed = f"{step}: {exc}"
+            not_done.add(step)
+            summary.errors[step] = exc
             summary.steps.append({"step": step, "run_id": "-", "outcome": f"failed: {exc}"})
-            break
+            continue
         summary.results[step] = result
         summary.steps.append(
             {"step": step, "run_id": result.run_id, "outcome": _outcome(step, result)}
         )
         crash_point(f"nightly:{step}")
+    if summary.errors:
+        summary.failed = "; ".join(f"{step}: {exc}" for step, exc in summary.errors.items())
     return summary
 
 
@@ -101,7 +126,7 @@ def back_up(paths: Paths, summary: NightlySummary) -> None:
 
 
 class NightFailed(Exception):
-    """A step of the nightly run failed; the steps before it stand (see .summary)."""
+    """A step of the nightly run failed; the steps that did not need it ran (see .summary)."""
 
     def __init__(self, summary: NightlySummary) -> None:
         super().__init__(summary.failed)

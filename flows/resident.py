@@ -416,10 +416,10 @@ def _run_forked(request: dict[str, object], fds: list[int]) -> None:
             with contextlib.suppress(AttributeError, OSError):
                 stream.reconfigure(line_buffering=stream.isatty())  # type: ignore[union-attr]
         code = _command(sys.argv)
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException as exc:  # outside the command line's own handling: still one line
+        _one_line(exc)
     finally:
         with contextlib.suppress(BaseException):
             import atexit
@@ -429,6 +429,18 @@ def _run_forked(request: dict[str, object], fds: list[int]) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
+
+
+def _one_line(exc: BaseException) -> None:
+    """The error as one line on the command's terminal; its traceback in the log file."""
+    try:
+        from flows.errors import first_line, log_traceback
+
+        print(f"recall: {first_line(exc)} (traceback in {log_traceback(exc)})", file=sys.stderr)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
 
 
 def _command(argv: list[str]) -> int:

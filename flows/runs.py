@@ -21,6 +21,10 @@ class DatabaseBusy(Exception):
     """Another process holds the campaign database."""
 
 
+class DatabaseUnreadable(Exception):
+    """The database file is damaged, truncated or not ours: restore a backup."""
+
+
 @dataclass
 class Run:
     """One flow run: its id, the campaign's config and the run's single database connection."""
@@ -61,12 +65,17 @@ def open_database(paths: Paths) -> duckdb.DuckDBPyConnection:
         )
     try:
         return connect(paths.database)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+    except duckdb.Error as exc:
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
             raise DatabaseBusy(
                 f"{paths.database} is in use by another recall process; try again when it ends"
             ) from exc
-        raise
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DatabaseUnreadable(
+            f"{paths.database}: cannot be read as a recall database ({reason}); nothing was "
+            f"changed. If it is damaged, put the last good backup back with "
+            f"`recall restore --from DIR` (backups in {paths.home / 'backups'})"
+        ) from exc
 
 
 @contextmanager

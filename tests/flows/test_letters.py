@@ -196,17 +196,35 @@ def test_edited_template_is_refused_before_anything_is_written(workspace, monkey
     assert not workspace.paths.out(CAMPAIGN, "letters").exists()
 
 
-def test_unapproved_template_is_refused_naming_the_file(workspace, monkeypatch):
+def test_unapproved_template_is_refused_naming_the_file_and_the_command(workspace, monkeypatch):
+    folder = copy_templates(workspace, monkeypatch)
+    (folder / "letters" / "en" / "_new.j2").write_text("x", encoding="utf-8")
+    workspace.write_csv("a.csv", [claim("A", 1)])
+    workspace.intake()
+    workspace.compensate()
+    from flows.letters import letters
+
+    with pytest.raises(
+        TemplateNotApproved,
+        match=r"letters/en/_new\.j2: template not approved; after legal review, "
+        r"run `recall templates approve --by NAME`",
+    ):
+        letters(CAMPAIGN, AS_OF)
+    assert not workspace.paths.out(CAMPAIGN, "letters").exists()
+    from flows.approvals import approve
+
+    approve(folder, workspace.paths.config_dir / "approvals.toml", "Legal", AS_OF)
+    assert sum(letters(CAMPAIGN, AS_OF).counts.values()) == 1  # approved: written
+
+
+def test_with_no_letter_due_an_unapproved_template_is_a_warning(workspace, monkeypatch):
     folder = copy_templates(workspace, monkeypatch)
     (folder / "letters" / "en" / "_new.j2").write_text("x", encoding="utf-8")
     from flows.letters import letters
 
-    with pytest.raises(TemplateNotApproved, match=r"letters/en/_new\.j2: template not approved"):
-        letters(CAMPAIGN, AS_OF)
-    from flows.approvals import approve
-
-    approve(folder, workspace.paths.config_dir / "approvals.toml", "Legal", AS_OF)
-    assert letters(CAMPAIGN, AS_OF).counts == {}  # approved: runs (nothing due)
+    summary = letters(CAMPAIGN, AS_OF)  # nothing due: nothing would be rendered from it
+    assert summary.counts == {}
+    assert summary.warning and "_new.j2: template not approved" in summary.warning
 
 
 def test_rerun_after_a_crash_before_recording_leaves_each_letter_once(workspace, monkeypatch):
