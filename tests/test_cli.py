@@ -158,7 +158,8 @@ def test_nightly_for_all_campaigns_runs_each_and_reports_the_failed_one(workspac
     assert "the nightly run failed for RC-2026-017" in " ".join(result.output.split())
     runs = workspace.query("select campaign, flow, status from runs order by campaign, started_at")
     assert ("RC-2026-017", "compensate", "failed") in runs
-    assert ("RC-2026-017", "letters", "completed") not in runs  # the night stopped there
+    assert ("RC-2026-017", "letters", "completed") not in runs  # it needs compensate
+    assert ("RC-2026-017", "reconcile", "completed") in runs  # it does not
     assert [r[1] for r in runs if r[0] == "RC-2026-018"] == [
         "intake",
         "compensate",
