@@ -112,7 +112,8 @@ def back_up(paths: Paths, summary: NightlySummary) -> None:
     found the database behind the files on disk (lost or older): a copy of it would only push a
     good backup out."""
     if summary.failed and DATABASE_BEHIND in summary.failed:
-        summary.steps.append({"step": "backup", "run_id": "-", "outcome": "skipped"})
+        skipped = "skipped: the database is behind the files on disk"
+        summary.steps.append({"step": "backup", "run_id": "-", "outcome": skipped})
         return
     report("backup of the database")
     try:

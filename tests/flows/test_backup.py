@@ -82,6 +82,7 @@ def test_a_lost_database_stops_the_night_before_instructions_naming_recall_resto
     assert files_under(out(workspace, "instructions")) == instructions  # no second file
     assert files_under(letters) == written  # every letter kept, none added
     assert workspace.query("select count(*) from payment_instructions") == [(0,)]
+    assert len(backups(workspace)) == 1  # the lost database is not backed up over good ones
 
 
 def test_letters_the_database_does_not_know_are_never_deleted(workspace: Workspace):
@@ -255,3 +256,47 @@ def test_an_older_home_is_made_owner_only_when_opened(workspace: Workspace):
     assert runner.invoke(app, ["status", "-c", CAMPAIGN]).exit_code == 0
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
+
+
+def test_an_older_database_restored_stops_the_night_naming_the_latest_backup(
+    workspace: Workspace,
+):
+    small_inbox(workspace)
+    assert runner.invoke(app, NIGHT).exit_code == 0
+    workspace.write_csv("b.csv", [row(source_record_id="4", serial_no="K3A000504")])
+    second = ["run", "nightly", "-c", CAMPAIGN, "--as-of", "2026-10-16"]
+    assert runner.invoke(app, second).exit_code == 0
+    first, latest = backups(workspace)
+    instructions, written = (
+        files_under(out(workspace, "instructions")),
+        files_under(out(workspace, "letters")),
+    )
+    assert len(instructions) == 2
+    assert runner.invoke(app, ["restore", "--from", str(first)]).exit_code == 0
+
+    result = runner.invoke(app, second)
+
+    assert result.exit_code == 1, result.output
+    said = one_line(result.output)
+    assert "already instructed" in said and f"recall restore --from {latest}" in said
+    assert files_under(out(workspace, "instructions")) == instructions
+    assert files_under(out(workspace, "letters")) == written
+    assert runner.invoke(app, ["restore", "--from", str(latest)]).exit_code == 0
+    assert runner.invoke(app, second).exit_code == 0
+    assert files_under(out(workspace, "instructions")) == instructions
+    assert files_under(out(workspace, "letters")) == written
+
+
+def test_an_instruction_file_with_a_ref_more_than_its_run_made_stops_the_run(
+    workspace: Workspace,
+):
+    """A file is skipped by the guard only when its run and line count match the database's."""
+    small_inbox(workspace)
+    assert runner.invoke(app, NIGHT).exit_code == 0
+    [instruction_file] = out(workspace, "instructions").glob("*.csv")
+    with instruction_file.open("a", encoding="utf-8") as handle:
+        handle.write("PR-0000000000000000,X-1,Someone,x@example.cn,10.00,CNY\n")
+    workspace.write_csv("b.csv", [row(source_record_id="4", serial_no="K3A000504")])
+    result = runner.invoke(app, ["run", "nightly", "-c", CAMPAIGN, "--as-of", "2026-10-16"])
+    assert result.exit_code == 1, result.output
+    assert "PR-0000000000000000" in one_line(result.output)

@@ -1,0 +1,12 @@
+-- one row per run that made payment instructions: its instruction file's name and row count
+-- reads: payment_instructions
+with final as (
+    select
+        strftime(instructed_on, '%Y-%m-%d') || '-' || run_id || '.csv' as file_name,
+        count(*) as refs,
+    from payment_instructions
+    where campaign = $campaign
+    group by all
+)
+
+select * from final order by file_name
