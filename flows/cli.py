@@ -276,6 +276,12 @@ def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -
 
     embedded.start()  # the Prefect API starts while this process imports the flow's modules
     _check_config(campaign)
+    from flows.inbox import settle_seconds
+
+    try:
+        settle_seconds()  # RECALL_INBOX_SETTLE_SECONDS, before any run starts
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from None
     import importlib
 
     for logger in ("prefect.flow_runs", "prefect.task_runs"):

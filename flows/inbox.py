@@ -24,9 +24,14 @@ from flows.runs import Run
 
 SETTLE_ENV = "RECALL_INBOX_SETTLE_SECONDS"
 DEFAULT_SETTLE_SECONDS = 60
-# names of files still being written or not meant to be read: partial downloads and copies,
-# office lock files (~$book.xlsx), hidden files
-UNFINISHED_NAMES = ("*.part", "*.tmp", "*.crdownload", "~$*", ".*")
+# names of files still being written or not meant to be read, and what such a file is
+UNFINISHED_NAMES = {
+    "*.part": "a partial download or copy",
+    "*.tmp": "a temporary file",
+    "*.crdownload": "a download in progress",
+    "~$*": "an office program's lock file",
+    ".*": "a hidden file",
+}
 
 
 @dataclass(frozen=True)
@@ -138,9 +143,9 @@ def settle_seconds() -> int:
 def still_being_written(path: Path, now: float, settle: int) -> str | None:
     """Why the file is left for a later run, or None when it is ready to read. The machine's
     clock against the file's modification time: about files, not business dates (as_of)."""
-    for pattern in UNFINISHED_NAMES:
+    for pattern, what in UNFINISHED_NAMES.items():
         if fnmatchcase(path.name, pattern):
-            return f"named like a file still being written ({pattern}): read once renamed"
+            return f"{what} ({pattern}): not read; a later run reads it once it is renamed"
     age = now - path.stat().st_mtime
     if age < 0:
         return "modified later than this machine's clock says it is now: read once that is past"

@@ -234,10 +234,12 @@ def read_table(path: Path, encoding: str, sheet: str | None, workdir: Path) -> p
     return frame.with_columns(pl.exclude(LINE_NO, FIELDS_OK).cast(pl.String))
 
 
-def _csv_header(utf8: Path) -> list[str]:
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    with utf8.open(encoding="utf-8", newline="") as handle:
-        return next(csv.reader(handle), [])
+def _csv_header(utf8: Path) -> list[str | None]:
+    """The header's cells as the CSV reader splits them (null for a blank one)."""
+    first = pl.scan_csv(
+        utf8, has_header=False, n_rows=1, infer_schema=False, truncate_ragged_lines=True
+    ).collect()
+    return list(first.row(0)) if first.height else []
 
 
 def _as_stated(frame: pl.LazyFrame, header: Sequence[str | None]) -> pl.LazyFrame:

@@ -72,14 +72,21 @@ def test_temporary_and_hidden_names_are_left_and_named_in_the_summary(
     assert all((workspace.lists / name).exists() for name in temporary)
 
 
-def test_a_settle_delay_that_is_not_a_number_fails_naming_the_variable(
+def test_a_settle_delay_that_is_not_whole_seconds_exits_2_naming_the_variable(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
     monkeypatch.setenv(SETTLE_ENV, "a minute")
     settled(workspace.write_csv("a.csv", rows("1")))
-    with pytest.raises(Exception, match=SETTLE_ENV):
+    result = CliRunner().invoke(app, ["run", "intake", "-c", CAMPAIGN, "--as-of", "2026-10-15"])
+    assert result.exit_code == 2, result.output
+    assert f"{SETTLE_ENV}='a minute'" in result.output and "Traceback" not in result.output
+    assert not workspace.paths.database.exists()  # refused before any data is touched
+    with pytest.raises(Exception, match=SETTLE_ENV):  # the flow itself refuses it too
         workspace.intake()
-    assert workspace.query("select count(*) from claims") == [(0,)]
 
 
 def test_payout_and_review_files_still_being_written_are_left_too(
