@@ -79,12 +79,12 @@ def test_entitlements_lose_their_key_index_and_keep_their_rows():
 
 
 def test_payout_lines_quarantined_before_move_out_of_the_claims_quarantine():
-    """0008: a payout line is never a claim; lines a reconcile quarantined with the customer
+    """0009: a payout line is never a claim; lines a reconcile quarantined with the customer
     rows move to payout_quarantine, the customer rows stay."""
     con = duckdb.connect(":memory:")
     db.execute(con, "create table schema_migrations (version varchar primary key)")
     for path in sorted((SQL_DIR / "schema").glob("*.sql")):
-        if path.stem < "0008":
+        if path.stem < "0009":
             con.execute(path.read_text(encoding="utf-8")).fetchall()
             db.execute(con, "insert into schema_migrations values (?)", [path.stem])
     for sha, kind, name in [("s-list", "lists", "a.csv"), ("s-pay", "payouts", "lianpay_1.csv")]:
@@ -98,7 +98,7 @@ def test_payout_lines_quarantined_before_move_out_of_the_claims_quarantine():
             "insert into quarantine values ('C', 'r', ?, ?, 2, 1, ?, 'bad_amount', '{}')",
             [sha, name, f"{kind}-1"],
         )
-    assert db.migrate(con)[0] == "0008_payout_quarantine"
+    assert db.migrate(con)[0] == "0009_payout_quarantine"
     assert con.execute("select source_record_id from quarantine").fetchall() == [("lists-1",)]
     moved = "select source_file, line_no, source_record_id, reasons from payout_quarantine"
     assert con.execute(moved).fetchall() == [("lianpay_1.csv", 2, "payouts-1", "bad_amount")]
