@@ -4,13 +4,16 @@ so an intake run with a wrong as-of loses nothing."""
 from __future__ import annotations
 
 import csv
+import os
+import signal
+import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from flows.export import export_claims
-from tests.conftest import AS_OF, CAMPAIGN, Workspace, make_workspace, row
+from tests.conftest import AS_OF, CAMPAIGN, RECALL, Workspace, make_workspace, row
 
 TOO_EARLY = date(2026, 9, 5)  # after the announcement, before most customers came forward
 
@@ -114,3 +117,31 @@ def test_requeue_refuses_a_file_never_loaded_and_an_unknown_reason(workspace: Wo
         requeue(CAMPAIGN, AS_OF, reason="future-date")
     assert workspace.query("select * from quarantine order by line_no") == quarantine
     assert workspace.query("select count(*) from claims") == [(1,)]
+
+
+def test_a_requeue_killed_between_files_changed_nothing_and_its_rerun_does_it_all(
+    workspace: Workspace,
+):
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.crash import CRASH_ENV
+    from flows.requeue import requeue
+
+    workspace.write_csv("a.csv", first_list())
+    workspace.write_csv("b.csv", second_list())
+    workspace.intake(TOO_EARLY)
+    tables = "select * from claims order by claim_id", "select * from quarantine order by line_no"
+    before = [workspace.query(t) for t in tables]
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
+    env[CRASH_ENV] = "requeue:file#2"  # both files read, nothing committed
+    command = [*RECALL, "requeue", "-c", CAMPAIGN, "--as-of", str(AS_OF)]
+    killed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert [workspace.query(t) for t in tables] == before
+    summary = requeue(CAMPAIGN, AS_OF)
+    assert (summary.read_again, summary.claims, summary.quarantined) == (8, 6, 2)
+    assert workspace.query("select status, count(*) from claims group by all order by all") == [
+        ("duplicate", 2),
+        ("eligible", 5),
+        ("ineligible", 1),
+    ]
