@@ -214,7 +214,7 @@ EXPECTED_FAILURES = (
     "PartitionFailed",
     "AsOfRefused",
     "RequeueRefused",
-)
+)  # a refused run (flows.runs.RunRefused) exits 2, the others 1
 
 
 class _NoTracebackForExpectedFailures(logging.Filter):
@@ -226,15 +226,32 @@ class _NoTracebackForExpectedFailures(logging.Filter):
         return True
 
 
+def _check_as_of(campaign: str, as_of: date | None, parameters: dict[str, Any]) -> None:
+    """The as-of guards before Prefect starts a run (the flow checks them again)."""
+    from flows.runs import AsOfRefused, DatabaseBusy, database, load_config, refuse_wrong_as_of
+
+    paths = Paths.from_env()
+    allowed = parameters.get("allow_backdate", False), parameters.get("allow_future", False)
+    try:
+        with _one_run_at_a_time(), database(paths, "as-of check", campaign) as con:
+            refuse_wrong_as_of(con, load_config(paths, campaign), as_of or date.today(), *allowed)
+    except AsOfRefused as exc:
+        raise _fail(str(exc), 2) from None
+    except DatabaseBusy as exc:
+        raise _fail(str(exc), 1) from None
+
+
 def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -> Any:
-    """Validate the config, then run one flow; a failed run exits 1 with its message."""
+    """Validate the config and the as-of date, then run one flow; a failed run exits 1 with
+    its message."""
     from flows import embedded
 
     embedded.start()  # the Prefect API starts while this process imports the flow's modules
     _check_config(campaign)
+    _check_as_of(campaign, as_of, parameters)
     import importlib
 
-    from flows.runs import AsOfRefused, DatabaseBusy
+    from flows.runs import DatabaseBusy, RunRefused
 
     logging.getLogger("prefect.flow_runs").addFilter(_NoTracebackForExpectedFailures())
     from flows.progress import listen
@@ -248,7 +265,7 @@ def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -
                 return flow(campaign=campaign, as_of=as_of, **parameters)
         except DatabaseBusy as exc:
             raise _fail(str(exc), 1) from None
-        except AsOfRefused as exc:
+        except RunRefused as exc:
             raise _fail(str(exc), 2) from None
         except Exception as exc:
             if type(exc).__name__ in EXPECTED_FAILURES:
@@ -502,10 +519,7 @@ def requeue(
     except RequeueRefused as exc:
         raise _fail(str(exc), 2) from None
     options = {"file": file, "reason": reason} | _allowances(allow_backdate, allow_future)
-    try:
-        summary = _run_flow("requeue", campaign, as_of, **options)
-    except RequeueRefused as exc:
-        raise _fail(str(exc), 2) from None
+    summary = _run_flow("requeue", campaign, as_of, **options)
     files = Table(title=f"Requeue run {summary.run_id}", title_justify="left")
     for column in ("file", "read again", "now claims", "still quarantined"):
         files.add_column(column, justify="left" if column == "file" else "right")

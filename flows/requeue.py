@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
@@ -20,7 +21,8 @@ from flows.inbox import stage_view
 from flows.intake import canonical_frame, classify, parse_rows
 from flows.io import FileRejected, read_table, sha256_file, sink_stage
 from flows.progress import report
-from flows.runs import Run, flow_run
+from flows.runs import Run, RunRefused, database, flow_run
+from flows.settings import Paths
 
 # quarantine reason codes (sql/intake/parsed_rows.sql): kind:column, or the kind alone
 REASON_KINDS = (
@@ -33,8 +35,8 @@ REASON_KINDS = (
 )
 
 
-class RequeueRefused(Exception):
-    """What to requeue was not understood; nothing was changed."""
+class RequeueRefused(RunRefused):
+    """What to requeue was not understood, or its archived copy is gone; nothing changed."""
 
 
 def check_reason(reason: str | None) -> None:
@@ -114,8 +116,6 @@ def requeue_rows(run: Run, file: str | None, reason: str | None) -> list[Requeue
     with db.transaction(con):
         db.run(con, "intake/requeue_rows", campaign=run.campaign, file_name=file, reason=reason)
         files = db.run(con, "intake/requeue_files", campaign=run.campaign)
-        if file is not None and not files:
-            known_file(run, file)
         for number, (sha256, name, archived, seq, rows) in enumerate(files, 1):
             report(f"requeue: file {number} of {len(files)}")
             read_archived(run, sha256, name, Path(archived), seq)
@@ -132,20 +132,20 @@ def requeue_rows(run: Run, file: str | None, reason: str | None) -> list[Requeue
     return done
 
 
-def known_file(run: Run, file: str) -> None:
+def known_file(con: duckdb.DuckDBPyConnection, campaign: str, file: str) -> None:
     """Refuse a file name no customer list of the campaign was loaded under."""
     names = [
         name
-        for (name,) in run.con.execute(
+        for (name,) in con.execute(
             "select distinct file_name from input_files "
             "where campaign = ? and kind = 'lists' and status = 'loaded' order by 1",
-            [run.campaign],
+            [campaign],
         ).fetchall()
     ]
     if file not in names:
         listed = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
         raise RequeueRefused(
-            f"no customer list named {file!r} was loaded for {run.campaign}; "
+            f"no customer list named {file!r} was loaded for {campaign}; "
             f"give --file as the file was named in the inbox ({listed or 'none loaded yet'})"
         )
 
@@ -164,6 +164,9 @@ def requeue(
     inbox) and/or with `reason` (a code such as future_date:claim_date, or its kind) when
     given. `allow_backdate` / `allow_future`: the as-of guards (flows.runs)."""
     check_reason(reason)
+    if file is not None:  # refused before a run is recorded
+        with database(Paths.from_env(), "requeue", campaign) as con:
+            known_file(con, campaign, file)
     with flow_run("requeue", campaign, as_of, allow_backdate, allow_future) as run:
         files = requeue_rows(run, file, reason)
         crash_point("requeue:classified")

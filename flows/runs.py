@@ -21,8 +21,13 @@ class DatabaseBusy(Exception):
     """Another process holds the campaign database."""
 
 
-class AsOfRefused(Exception):
-    """The run's as-of date is not one the campaign can run on; nothing was touched."""
+class RunRefused(Exception):
+    """What the operator asked of a run cannot be done as asked; nothing was touched (the
+    command line exits 2)."""
+
+
+class AsOfRefused(RunRefused):
+    """The run's as-of date is not one the campaign can run on."""
 
 
 def check_as_of(
@@ -42,9 +47,9 @@ def check_as_of(
     if not backdate and latest is not None and as_of < latest:
         raise AsOfRefused(
             f"as-of {as_of} is earlier than {campaign}'s latest run (as of {latest}): runs do "
-            f"not go back in time. To read quarantined rows again as of the right day use "
-            f"`recall requeue --campaign {campaign} --as-of {latest}` (or later); to run as of "
-            f"{as_of} all the same give --allow-backdate (allow_backdate in the Prefect UI)"
+            f"not go back in time (to read quarantined rows again as of another day, use "
+            f"`recall requeue --campaign {campaign} --as-of YYYY-MM-DD`); to run as of {as_of} "
+            f"all the same give --allow-backdate (allow_backdate in the Prefect UI)"
         )
     if not backdate and as_of < announced_on:
         raise AsOfRefused(
@@ -59,10 +64,20 @@ def check_as_of(
         )
 
 
-def latest_as_of(con: duckdb.DuckDBPyConnection, campaign: str) -> date | None:
-    """The latest as-of of the campaign's recorded runs (None before the first)."""
-    found: date | None = scalar(con, "select max(as_of) from runs where campaign = ?", [campaign])
-    return found
+def refuse_wrong_as_of(
+    con: duckdb.DuckDBPyConnection,
+    config: CampaignConfig,
+    as_of: date,
+    backdate: bool = False,
+    future: bool = False,
+) -> None:
+    """check_as_of against the campaign's recorded runs and today's date."""
+    campaign = config.campaign
+    latest = scalar(con, "select max(as_of) from runs where campaign = ?", [campaign.id])
+    today = date.today()  # only to tell a date in the future
+    check_as_of(
+        campaign.id, as_of, campaign.announced_on, latest, today, backdate=backdate, future=future
+    )
 
 
 @dataclass
@@ -155,19 +170,7 @@ def open_run(
     A run the as-of guards refuse (`allow`: backdating, the future) is not recorded."""
     con = open_database(paths)
     try:
-        campaign = config.campaign
-        latest = latest_as_of(con, campaign.id)
-        backdate, future = allow
-        today = date.today()  # only to tell a date in the future
-        check_as_of(
-            campaign.id,
-            as_of,
-            campaign.announced_on,
-            latest,
-            today,
-            backdate=backdate,
-            future=future,
-        )
+        refuse_wrong_as_of(con, config, as_of, *allow)
         run_id = _next_run_id(con, config.campaign.id, as_of)
         execute(
             con,

@@ -111,12 +111,14 @@ def test_requeue_refuses_a_file_never_loaded_and_an_unknown_reason(workspace: Wo
     workspace.write_csv("a.csv", first_list())
     workspace.intake(TOO_EARLY)
     quarantine = workspace.query("select * from quarantine order by line_no")
+    runs = workspace.query("select * from runs")
     with pytest.raises(RequeueRefused, match=r"no customer list named 'c\.csv'.*a\.csv"):
         requeue(CAMPAIGN, AS_OF, file="c.csv")
     with pytest.raises(RequeueRefused, match=r"future-date.*future_date:claim_date"):
         requeue(CAMPAIGN, AS_OF, reason="future-date")
     assert workspace.query("select * from quarantine order by line_no") == quarantine
     assert workspace.query("select count(*) from claims") == [(1,)]
+    assert workspace.query("select * from runs") == runs  # refused, not run
 
 
 def test_a_requeue_killed_between_files_changed_nothing_and_its_rerun_does_it_all(
