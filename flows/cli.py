@@ -531,7 +531,10 @@ def requeue(
         f"{summary.quarantined:,} still quarantined"
     )
     if summary.claims:
-        console.print(f"next: recall run compensate --campaign {campaign} (or the nightly)")
+        console.print(
+            f"next: recall run nightly --campaign {campaign} --as-of {summary.as_of} "
+            "(or compensate) offers the new claims"
+        )
 
 
 @server_app.command("start")

@@ -66,6 +66,7 @@ class RequeuedFile:
 @dataclass(frozen=True)
 class RequeueSummary:
     run_id: str
+    as_of: date
     files: list[RequeuedFile]
     status_counts: dict[str, int]
 
@@ -176,4 +177,4 @@ def requeue(
             claims=sum(f.claims for f in files),
             states=statuses,
         )
-        return RequeueSummary(run.run_id, files, statuses)
+        return RequeueSummary(run.run_id, run.as_of, files, statuses)
