@@ -231,10 +231,13 @@ def _check_as_of(campaign: str, as_of: date | None, parameters: dict[str, Any]) 
     from flows.runs import AsOfRefused, DatabaseBusy, database, load_config, refuse_wrong_as_of
 
     paths = Paths.from_env()
-    allowed = parameters.get("allow_backdate", False), parameters.get("allow_future", False)
+    allowed = {
+        "backdate": parameters.get("allow_backdate", False),
+        "future": parameters.get("allow_future", False),
+    }
     try:
         with _one_run_at_a_time(), database(paths, "as-of check", campaign) as con:
-            refuse_wrong_as_of(con, load_config(paths, campaign), as_of or date.today(), *allowed)
+            refuse_wrong_as_of(con, load_config(paths, campaign), as_of or date.today(), **allowed)
     except AsOfRefused as exc:
         raise _fail(str(exc), 2) from None
     except DatabaseBusy as exc:
@@ -246,9 +249,9 @@ def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -
     its message."""
     from flows import embedded
 
-    embedded.start()  # the Prefect API starts while this process imports the flow's modules
     _check_config(campaign)
-    _check_as_of(campaign, as_of, parameters)
+    _check_as_of(campaign, as_of, parameters)  # a refused run starts no Prefect server
+    embedded.start()  # the Prefect API starts while this process imports the flow's modules
     import importlib
 
     from flows.runs import DatabaseBusy, RunRefused

@@ -102,7 +102,8 @@ def read_archived(run: Run, sha256: str, file_name: str, archived: Path, seq: in
             stage, _ = sink_stage(frame, archived, workdir)
         except FileRejected as exc:
             raise RequeueRefused(
-                f"{file_name}: {exc} (the campaign's source config changed since it was loaded?)"
+                f"{file_name}: {exc}; the campaign's source mapping for it no longer reads it "
+                f"as when it was loaded: restore that mapping and requeue again"
             ) from None
         with stage_view(run.con, "stage_rows", stage, Path(file_name), sha256, seq):
             parse_rows(run)

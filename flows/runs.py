@@ -68,6 +68,7 @@ def refuse_wrong_as_of(
     con: duckdb.DuckDBPyConnection,
     config: CampaignConfig,
     as_of: date,
+    *,
     backdate: bool = False,
     future: bool = False,
 ) -> None:
@@ -141,10 +142,10 @@ def flow_run(
 
     paths = Paths.from_env()
     config = load_config(paths, campaign)
-    day = as_of or date.today()
+    allowed = {"backdate": allow_backdate, "future": allow_future}
     with (
         exclusive(paths.home, flow, campaign) as describe,
-        open_run(paths, config, flow, day, prefect_run.id, (allow_backdate, allow_future)) as run,
+        open_run(paths, config, flow, as_of or date.today(), prefect_run.id, **allowed) as run,
     ):
         describe(run.run_id)
         yield run
@@ -164,13 +165,16 @@ def open_run(
     flow: str,
     as_of: date,
     prefect_id: str | None = None,
-    allow: tuple[bool, bool] = (False, False),
+    *,
+    backdate: bool = False,
+    future: bool = False,
 ) -> Iterator[Run]:
     """Record the run as running; completed or failed (with the message) when the block ends.
-    A run the as-of guards refuse (`allow`: backdating, the future) is not recorded."""
+    A run the as-of guards refuse (refuse_wrong_as_of, with the operator's allowances) is not
+    recorded."""
     con = open_database(paths)
     try:
-        refuse_wrong_as_of(con, config, as_of, *allow)
+        refuse_wrong_as_of(con, config, as_of, backdate=backdate, future=future)
         run_id = _next_run_id(con, config.campaign.id, as_of)
         execute(
             con,
