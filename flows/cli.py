@@ -61,6 +61,25 @@ AsOfOpt = Annotated[
     typer.Option("--as-of", formats=["%Y-%m-%d"], help="Business date of the run (default today)."),
 ]
 
+AllowBackdateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-backdate",
+        help="Run as of a day before the campaign's latest run or its announcement "
+        "(refused otherwise; to read quarantined rows again use `recall requeue`).",
+    ),
+]
+AllowFutureOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-future", help="Run as of a day more than one day after today (refused otherwise)."
+    ),
+]
+
+
+def _allowances(allow_backdate: bool, allow_future: bool) -> dict[str, bool]:
+    return {"allow_backdate": allow_backdate, "allow_future": allow_future}
+
 
 class Runner(StrEnum):
     process = "process"
@@ -225,8 +244,8 @@ def _failure(exc: BaseException) -> tuple[str, int]:
     to fix, 1 for a run that failed. Any traceback goes to the log file, which the line names."""
     from flows.errors import first_line, log_traceback
 
-    if isinstance(exc, ConfigError):
-        return str(exc), 2
+    if isinstance(exc, ConfigError) or "RunRefused" in (c.__name__ for c in type(exc).__mro__):
+        return str(exc), 2  # a refused run (flows.runs.RunRefused) touched nothing
     if type(exc).__name__ in EXPECTED_FAILURES:
         return str(exc), 1
     log = log_traceback(exc)
@@ -270,11 +289,29 @@ def _no_tracebacks_on_the_terminal() -> None:
             handler.addFilter(_TracebackToLogFile())
 
 
+def _check_as_of(campaign: str, as_of: date | None, parameters: dict[str, Any]) -> None:
+    """The as-of guards before Prefect starts a run (the flow checks them again)."""
+    from flows.runs import AsOfRefused, DatabaseBusy, database, load_config, refuse_wrong_as_of
+
+    paths = Paths.from_env()
+    allowed = {
+        "backdate": parameters.get("allow_backdate", False),
+        "future": parameters.get("allow_future", False),
+    }
+    try:
+        with _one_run_at_a_time(), database(paths, "as-of check", campaign) as con:
+            refuse_wrong_as_of(con, load_config(paths, campaign), as_of or date.today(), **allowed)
+    except AsOfRefused as exc:
+        raise _fail(str(exc), 2) from None
+    except DatabaseBusy as exc:
+        raise _fail(str(exc), 1) from None
+
+
 def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -> Any:
-    """Validate the config, then run one flow; a failed run exits 1 with its message."""
+    """Validate the config and the as-of date, then run one flow; a failed run exits 1 with
+    its message."""
     from flows import embedded
 
-    embedded.start()  # the Prefect API starts while this process imports the flow's modules
     _check_config(campaign)
     from flows.inbox import settle_seconds
 
@@ -282,6 +319,8 @@ def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -
         settle_seconds()  # RECALL_INBOX_SETTLE_SECONDS, before any run starts
     except ConfigError as exc:
         raise _fail(str(exc), 2) from None
+    _check_as_of(campaign, as_of, parameters)  # a refused run starts no Prefect server
+    embedded.start()  # the Prefect API starts while this process imports the flow's modules
     import importlib
 
     for logger in ("prefect.flow_runs", "prefect.task_runs"):
@@ -332,9 +371,15 @@ def _print_compensation(summary: Any, currency: str) -> None:
 
 
 @run_app.command("intake")
-def run_intake(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
+def run_intake(
+    campaign: CampaignOpt,
+    as_of: AsOfOpt = None,
+    allow_backdate: AllowBackdateOpt = False,
+    allow_future: AllowFutureOpt = False,
+) -> None:
     """Load every new customer list in inbox/<campaign>/lists/ as claims."""
-    _print_intake(_run_flow("intake", campaign, as_of))
+    allow = _allowances(allow_backdate, allow_future)
+    _print_intake(_run_flow("intake", campaign, as_of, **allow))
 
 
 @run_app.command("compensate")
@@ -344,11 +389,14 @@ def run_compensate(
     partitions: PartitionsOpt = None,
     partition_by: PartitionByOpt = PartitionBy.hash,
     work_pool: WorkPoolOpt = None,
+    allow_backdate: AllowBackdateOpt = False,
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Compute entitlements, route reviews, apply decisions, make offers within the reserve."""
     from flows.runs import load_config
 
     split = _partition_options(partitions, partition_by, work_pool)
+    split |= _allowances(allow_backdate, allow_future)
     currency = load_config(Paths.from_env(), campaign).campaign.currency
     _print_compensation(_run_flow("compensate", campaign, as_of, **split), currency)
 
@@ -376,11 +424,14 @@ def run_letters(
     partitions: PartitionsOpt = None,
     partition_by: PartitionByOpt = PartitionBy.hash,
     work_pool: WorkPoolOpt = None,
+    allow_backdate: AllowBackdateOpt = False,
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Write offer, acknowledgement and rejection letters not yet sent (approved templates only)."""
     options = _rendering_options(
         runner, dask_address, batch_size, partitions, partition_by, work_pool
     )
+    options |= _allowances(allow_backdate, allow_future)
     _print_letters(_run_flow("letters", campaign, as_of, **options))
 
 
@@ -415,12 +466,18 @@ def _print_reconciliation(summary: Any, currency: str) -> None:
 
 
 @run_app.command("reconcile")
-def run_reconcile(campaign: CampaignOpt, as_of: AsOfOpt = None) -> None:
+def run_reconcile(
+    campaign: CampaignOpt,
+    as_of: AsOfOpt = None,
+    allow_backdate: AllowBackdateOpt = False,
+    allow_future: AllowFutureOpt = False,
+) -> None:
     """Load new payout files, match them to instructions, reissue failures, write the reports."""
     from flows.runs import load_config
 
     currency = load_config(Paths.from_env(), campaign).campaign.currency
-    _print_reconciliation(_run_flow("reconcile", campaign, as_of), currency)
+    allow = _allowances(allow_backdate, allow_future)
+    _print_reconciliation(_run_flow("reconcile", campaign, as_of, **allow), currency)
 
 
 def _print_night(summary: Any, currency: str, details: bool = True) -> None:
@@ -474,6 +531,8 @@ def run_nightly(
     partitions: PartitionsOpt = None,
     partition_by: PartitionByOpt = PartitionBy.hash,
     work_pool: WorkPoolOpt = None,
+    allow_backdate: AllowBackdateOpt = False,
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Intake → review decisions and compensation → letters → reconcile, over everything new."""
     options = _rendering_options(
@@ -485,6 +544,7 @@ def run_nightly(
         backups_keep()
     except BackupError as exc:
         raise _fail(str(exc), 2) from None
+    options |= _allowances(allow_backdate, allow_future)
     campaigns = [campaign]
     if campaign == "all":
         folder = Paths.from_env().config_dir / "campaigns"
@@ -496,6 +556,59 @@ def run_nightly(
         raise typer.Exit(1)  # its error lines are printed
     if failed:
         raise _fail(f"the nightly run failed for {', '.join(failed)}", 1)
+
+
+@app.command()
+def requeue(
+    campaign: CampaignOpt,
+    file: Annotated[
+        str | None,
+        typer.Option("--file", help="Only this customer list (its name as dropped in the inbox)."),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            help="Only rows with this quarantine reason, e.g. future_date:claim_date, "
+            "or a kind such as future_date.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        date | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="The day the rows are read as if they arrived (default today).",
+        ),
+    ] = None,
+    allow_backdate: AllowBackdateOpt = False,
+    allow_future: AllowFutureOpt = False,
+) -> None:
+    """Read the quarantined rows of archived customer lists again as of a day (after an intake
+    with a wrong --as-of): rows that pass become claims; the next compensate offers them."""
+    from flows.requeue import RequeueRefused, check_reason
+
+    try:
+        check_reason(reason)
+    except RequeueRefused as exc:
+        raise _fail(str(exc), 2) from None
+    options = {"file": file, "reason": reason} | _allowances(allow_backdate, allow_future)
+    summary = _run_flow("requeue", campaign, as_of, **options)
+    files = Table(title=f"Requeue run {summary.run_id}", title_justify="left")
+    for column in ("file", "read again", "now claims", "still quarantined"):
+        files.add_column(column, justify="left" if column == "file" else "right")
+    for f in summary.files:
+        files.add_row(f.file_name, f"{f.read_again:,}", f"{f.claims:,}", f"{f.quarantined:,}")
+    console.print(files)
+    console.print(
+        f"{summary.read_again:,} row(s) read again: {summary.claims:,} now claims, "
+        f"{summary.quarantined:,} still quarantined"
+    )
+    if summary.claims:
+        console.print(
+            f"next: recall run nightly --campaign {campaign} --as-of {summary.as_of} "
+            "(or compensate) offers the new claims"
+        )
 
 
 @server_app.command("start")
@@ -700,7 +813,8 @@ def demo(
             f"--campaign {DEMO_CAMPAIGN} --as-of {DEMO_AS_OF})"
         )
         return
-    if _night(DEMO_CAMPAIGN, DEMO_AS_OF) is None:
+    # the demo's days are fixed, whatever the machine's date
+    if _night(DEMO_CAMPAIGN, DEMO_AS_OF, allow_future=True) is None:
         raise _fail("the demo's nightly run failed", 1)
     from flows.demo_payouts import DEMO_ROUNDS, write_demo_payouts
 
@@ -708,7 +822,7 @@ def demo(
     for round_no, day in enumerate(DEMO_ROUNDS, 1):
         written = write_demo_payouts(paths, round_no)
         console.print(f"payout files of {day}: {', '.join(p.name for p in written)}")
-        night = _night(DEMO_CAMPAIGN, day, details=round_no == last)
+        night = _night(DEMO_CAMPAIGN, day, details=round_no == last, allow_future=True)
         if night is None:
             raise _fail(f"the demo's nightly run of {day} failed", 1)
     reconciliation = night.results["reconcile"]

@@ -285,15 +285,18 @@ def compensate(
     partitions: int | None = None,
     partition_by: str = "hash",
     work_pool: str | None = None,
+    allow_backdate: bool = False,
+    allow_future: bool = False,
 ) -> CompensationSummary:
     """Eligible claims → entitlements → review, or an offer within the reserve → instructions.
 
     With `partitions` (hash of the claim id) or `partition_by="region"`, entitlements are
     computed in partition runs — on `work_pool`'s workers, else here one after another — and
     merged; the budget is then checked once over all of them (docs/scale-out.md).
+    `allow_backdate` / `allow_future` let the run's as-of pass the as-of guards (flows.runs).
     """
     partitioning = Partitioning.of(partitions, partition_by, work_pool)
-    with flow_run("compensate", campaign, as_of) as run:
+    with flow_run("compensate", campaign, as_of, allow_backdate, allow_future) as run:
         discard_stale_plans(run)
         if partitioning:
             files = entitlements_in_partitions(run, partitioning)

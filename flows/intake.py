@@ -86,6 +86,20 @@ def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str)
     )
 
 
+def parse_rows(run: Run) -> None:
+    """parsed_rows: the rows of the view stage_rows typed and checked as of the run's day."""
+    config = run.config
+    db.run(
+        run.con,
+        "intake/parsed_rows",
+        as_of=run.as_of,
+        languages=config.campaign.languages,
+        default_language=config.default_language,
+        require_serial=bool(config.eligibility.serial_ranges),
+        require_lot=bool(config.eligibility.lots),
+    )
+
+
 @task(
     cache_policy=NO_CACHE,
     retries=2,
@@ -105,17 +119,9 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
         return canonical_frame(read_as[-1], run.config, path.name)
 
     def load(stage: Path, sha256: str, seq: int) -> int:
-        config, con = run.config, run.con
+        con = run.con
         with stage_view(con, "stage_rows", stage, path, sha256, seq):
-            db.run(
-                con,
-                "intake/parsed_rows",
-                as_of=run.as_of,
-                languages=config.campaign.languages,
-                default_language=config.default_language,
-                require_serial=bool(config.eligibility.serial_ranges),
-                require_lot=bool(config.eligibility.lots),
-            )
+            parse_rows(run)
         quarantined = con.sql("select line_no from parsed_rows where quarantine_reasons <> ''").pl()
         raw = stage.with_name("raw.parquet")
         raw_rows(read_as[-1], quarantined.get_column("line_no"), raw)
@@ -130,23 +136,28 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
 @task(cache_policy=NO_CACHE)
 def classify_claims(run: Run) -> None:
     """Eligibility, then dedupe, over every claim of the campaign not yet settled (SQL)."""
+    with db.transaction(run.con):
+        classify(run)
+
+
+def classify(run: Run) -> None:
+    """Eligibility, then dedupe (classify_claims), in the caller's transaction."""
     rules = run.config.eligibility
     con = run.con
-    with db.transaction(con):
-        db.update(
-            con,
-            "intake/claims_eligibility",
-            campaign=run.campaign,
-            skus=rules.skus,
-            serial_ranges=[{"lo": lo, "hi": hi} for lo, hi in rules.serial_ranges],
-            lots=rules.lots,
-            window_start=rules.purchase_window[0],
-            window_end=rules.purchase_window[1],
-            claim_deadline=run.config.campaign.claim_deadline,
-        )
-        db.run(con, "intake/duplicates_reset", campaign=run.campaign)
-        db.run(con, "intake/duplicates", campaign=run.campaign)
-        db.update(con, "intake/claims_duplicate", campaign=run.campaign)
+    db.update(
+        con,
+        "intake/claims_eligibility",
+        campaign=run.campaign,
+        skus=rules.skus,
+        serial_ranges=[{"lo": lo, "hi": hi} for lo, hi in rules.serial_ranges],
+        lots=rules.lots,
+        window_start=rules.purchase_window[0],
+        window_end=rules.purchase_window[1],
+        claim_deadline=run.config.campaign.claim_deadline,
+    )
+    db.run(con, "intake/duplicates_reset", campaign=run.campaign)
+    db.run(con, "intake/duplicates", campaign=run.campaign)
+    db.update(con, "intake/claims_duplicate", campaign=run.campaign)
 
 
 @dataclass(frozen=True)
@@ -171,9 +182,16 @@ def summarise(run: Run, files: list[FileOutcome]) -> IntakeSummary:
 
 
 @flow(name="intake")
-def intake(campaign: str, as_of: date | None = None) -> IntakeSummary:
-    """Every new file in inbox/<campaign>/lists/ → archive → claims in exactly one state."""
-    with flow_run("intake", campaign, as_of) as run:
+def intake(
+    campaign: str,
+    as_of: date | None = None,
+    allow_backdate: bool = False,
+    allow_future: bool = False,
+) -> IntakeSummary:
+    """Every new file in inbox/<campaign>/lists/ → archive → claims in exactly one state.
+
+    `allow_backdate` / `allow_future` let the run's as-of pass the as-of guards (flows.runs)."""
+    with flow_run("intake", campaign, as_of, allow_backdate, allow_future) as run:
         outcomes = load_waiting(run, "lists", ingest_file)
         classify_claims(run)
         crash_point("intake:classified")

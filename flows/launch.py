@@ -11,7 +11,7 @@ from pathlib import Path
 from flows import resident
 
 # Commands that run flows, so need the Prefect API (flows/cli.py: _run_flow).
-FLOW_COMMANDS = ("run", "demo")
+FLOW_COMMANDS = ("run", "demo", "requeue")
 # The options of `recall` itself that take a value (flows/cli.py: main).
 VALUE_OPTIONS = ("--home", "--config-dir")
 

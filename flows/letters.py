@@ -357,6 +357,8 @@ def letters(
     partitions: int | None = None,
     partition_by: str = "hash",
     work_pool: str | None = None,
+    allow_backdate: bool = False,
+    allow_future: bool = False,
 ) -> LettersSummary:
     """Offers, acknowledgements and rejections not yet sent → approved templates → files.
 
@@ -364,12 +366,13 @@ def letters(
     `dask_address`, or on a local Dask cluster when none is given. The letters are the same.
     With `partitions` (hash of the claim id) or `partition_by="region"`, each partition's
     letters are rendered by a partition run — on `work_pool`'s workers, else here — and their
-    manifests merged (docs/scale-out.md).
+    manifests merged (docs/scale-out.md). `allow_backdate` / `allow_future` let the run's
+    as-of pass the as-of guards (flows.runs).
     """
     if runner not in RUNNERS:
         raise ValueError(f"runner must be one of {', '.join(RUNNERS)}, not {runner!r}")
     partitioning = Partitioning.of(partitions, partition_by, work_pool, runner)
-    with flow_run("letters", campaign, as_of) as run:
+    with flow_run("letters", campaign, as_of, allow_backdate, allow_future) as run:
         due = letters_due(run)
         templates = approved_templates(run, len(due.rows))
         shas = templates.shas

@@ -14,6 +14,7 @@ from flows.backup import DATABASE_BEHIND, backups_keep, make_backup
 from flows.crash import crash_point
 from flows.lock import exclusive
 from flows.progress import report
+from flows.runs import AsOfRefused
 from flows.settings import Paths
 
 STEPS = ("intake", "compensate", "letters", "reconcile")
@@ -69,7 +70,8 @@ def run_steps(
     campaign: str, as_of: date, options: dict[str, dict[str, Any]] | None = None
 ) -> NightlySummary:
     """Every step in order; a failed step skips the steps that need it (NEEDS), the others
-    run; the errors are kept.
+    run; the errors are kept. An as-of the guards refuse (flows.runs) stops the first step
+    before it touches data, and is raised as it is: the night did not happen.
 
     `options`: parameters of a step's flow beyond campaign and as_of, by step."""
     from flows.compensate import compensate
@@ -91,6 +93,8 @@ def run_steps(
         report(f"step {number} of {len(STEPS)}, {step}")
         try:
             result = step_flow(campaign=campaign, as_of=as_of, **(options or {}).get(step, {}))
+        except AsOfRefused:
+            raise
         except Exception as exc:
             not_done.add(step)
             summary.errors[step] = exc
@@ -144,11 +148,14 @@ def nightly(
     partitions: int | None = None,
     partition_by: str = "hash",
     work_pool: str | None = None,
+    allow_backdate: bool = False,
+    allow_future: bool = False,
 ) -> NightlySummary:
     """Everything new in the campaign's inbox, end to end, as one run holding the data home.
 
     `runner`, `dask_address` and `batch_size` go to the letters step, the partition options
-    to the compensate and letters steps (see flows.letters and flows.partitions)."""
+    to the compensate and letters steps (see flows.letters and flows.partitions),
+    `allow_backdate` / `allow_future` to every step (the as-of guards, flows.runs)."""
     from prefect.artifacts import create_markdown_artifact
 
     day = as_of or date.today()
@@ -158,7 +165,10 @@ def nightly(
         describe(f"{day}")
         split = {"partitions": partitions, "partition_by": partition_by, "work_pool": work_pool}
         rendering = {"runner": runner, "dask_address": dask_address, "batch_size": batch_size}
-        summary = run_steps(campaign, day, {"compensate": split, "letters": split | rendering})
+        allow = {"allow_backdate": allow_backdate, "allow_future": allow_future}
+        options = {"compensate": split, "letters": split | rendering}
+        by_step = {step: options.get(step, {}) | allow for step in STEPS}
+        summary = run_steps(campaign, day, by_step)
         back_up(paths, summary)
     create_markdown_artifact(summary.markdown(), key="nightly-summary", description=campaign)
     if summary.failed:

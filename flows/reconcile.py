@@ -204,9 +204,16 @@ def publish(summary: ReconcileSummary, currency: str) -> None:
 
 
 @flow(name="reconcile")
-def reconcile(campaign: str, as_of: date | None = None) -> ReconcileSummary:
-    """New payout files → payouts → every instruction and payout classed → reports, alerts."""
-    with flow_run("reconcile", campaign, as_of) as run:
+def reconcile(
+    campaign: str,
+    as_of: date | None = None,
+    allow_backdate: bool = False,
+    allow_future: bool = False,
+) -> ReconcileSummary:
+    """New payout files → payouts → every instruction and payout classed → reports, alerts.
+
+    `allow_backdate` / `allow_future` let the run's as-of pass the as-of guards (flows.runs)."""
+    with flow_run("reconcile", campaign, as_of, allow_backdate, allow_future) as run:
         files = load_waiting(run, "payouts", load_payout_file)
         reissued = match(run)
         crash_point("reconcile:classified")

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -23,6 +23,66 @@ class DatabaseBusy(Exception):
 
 class DatabaseUnreadable(Exception):
     """The database file is damaged, truncated or not ours: restore a backup."""
+
+
+class RunRefused(Exception):
+    """What the operator asked of a run cannot be done as asked; nothing was touched (the
+    command line exits 2)."""
+
+
+class AsOfRefused(RunRefused):
+    """The run's as-of date is not one the campaign can run on."""
+
+
+def check_as_of(
+    campaign: str,
+    as_of: date,
+    announced_on: date,
+    latest: date | None,
+    today: date,
+    *,
+    backdate: bool = False,
+    future: bool = False,
+) -> None:
+    """The as-of guards (SPEC §8), in one place for every flow: a run may not go back before
+    the campaign's latest run (`latest`, None before the first) or its announcement unless
+    `backdate`, nor more than a day past `today` (a day's leeway for time zones) unless
+    `future`. Raises AsOfRefused with the one line an operator needs."""
+    if not backdate and latest is not None and as_of < latest:
+        raise AsOfRefused(
+            f"as-of {as_of} is earlier than {campaign}'s latest run (as of {latest}): runs do "
+            f"not go back in time (to read quarantined rows again as of another day, use "
+            f"`recall requeue --campaign {campaign} --as-of YYYY-MM-DD`); to run as of {as_of} "
+            f"all the same give --allow-backdate (allow_backdate in the Prefect UI)"
+        )
+    if not backdate and as_of < announced_on:
+        raise AsOfRefused(
+            f"as-of {as_of} is before {campaign} was announced ({announced_on}): check the "
+            f"date, or give --allow-backdate (allow_backdate in the Prefect UI) to run as of "
+            f"it all the same"
+        )
+    if not future and as_of > today + timedelta(days=1):
+        raise AsOfRefused(
+            f"as-of {as_of} is more than a day after today ({today}): check the date, or give "
+            f"--allow-future (allow_future in the Prefect UI) to run as of it all the same"
+        )
+
+
+def refuse_wrong_as_of(
+    con: duckdb.DuckDBPyConnection,
+    config: CampaignConfig,
+    as_of: date,
+    *,
+    backdate: bool = False,
+    future: bool = False,
+) -> None:
+    """check_as_of against the campaign's recorded runs and today's date."""
+    campaign = config.campaign
+    latest = scalar(con, "select max(as_of) from runs where campaign = ?", [campaign.id])
+    today = date.today()  # only to tell a date in the future
+    check_as_of(
+        campaign.id, as_of, campaign.announced_on, latest, today, backdate=backdate, future=future
+    )
 
 
 @dataclass
@@ -90,15 +150,24 @@ def database(paths: Paths, purpose: str, campaign: str) -> Iterator[duckdb.DuckD
 
 
 @contextmanager
-def flow_run(flow: str, campaign: str, as_of: date | None) -> Iterator[Run]:
-    """A flow's run: as_of defaults to today (the only clock read), config checked first."""
+def flow_run(
+    flow: str,
+    campaign: str,
+    as_of: date | None,
+    allow_backdate: bool = False,
+    allow_future: bool = False,
+) -> Iterator[Run]:
+    """A flow's run: as_of defaults to today (the only clock read), config checked first,
+    then the as-of guards (check_as_of, with the operator's allowances) before anything is
+    recorded."""
     from prefect.runtime import flow_run as prefect_run
 
     paths = Paths.from_env()
     config = load_config(paths, campaign)
+    allowed = {"backdate": allow_backdate, "future": allow_future}
     with (
         exclusive(paths.home, flow, campaign) as describe,
-        open_run(paths, config, flow, as_of or date.today(), prefect_run.id) as run,
+        open_run(paths, config, flow, as_of or date.today(), prefect_run.id, **allowed) as run,
     ):
         describe(run.run_id)
         yield run
@@ -113,11 +182,21 @@ def _next_run_id(con: duckdb.DuckDBPyConnection, campaign: str, as_of: date) -> 
 
 @contextmanager
 def open_run(
-    paths: Paths, config: CampaignConfig, flow: str, as_of: date, prefect_id: str | None = None
+    paths: Paths,
+    config: CampaignConfig,
+    flow: str,
+    as_of: date,
+    prefect_id: str | None = None,
+    *,
+    backdate: bool = False,
+    future: bool = False,
 ) -> Iterator[Run]:
-    """Record the run as running; completed or failed (with the message) when the block ends."""
+    """Record the run as running; completed or failed (with the message) when the block ends.
+    A run the as-of guards refuse (refuse_wrong_as_of, with the operator's allowances) is not
+    recorded."""
     con = open_database(paths)
     try:
+        refuse_wrong_as_of(con, config, as_of, backdate=backdate, future=future)
         run_id = _next_run_id(con, config.campaign.id, as_of)
         execute(
             con,

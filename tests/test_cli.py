@@ -181,3 +181,58 @@ def test_conflicting_runner_and_partition_options_exit_2(workspace: Workspace):
     assert result.exit_code == 2 and "give no --runner" in result.output
     result = runner.invoke(app, ["run", "compensate", "-c", CAMPAIGN, "--work-pool", "p"])
     assert result.exit_code == 2 and "give a partition count or region" in result.output
+
+
+def test_a_run_earlier_than_the_latest_exits_2_in_one_line_and_changes_nothing(
+    workspace: Workspace,
+):
+    workspace.write_csv("a.csv", [row()])
+    intake = ["run", "intake", "-c", CAMPAIGN]
+    assert runner.invoke(app, [*intake, "--as-of", "2026-10-15"]).exit_code == 0
+    workspace.write_csv("b.csv", [row(source_record_id="2", serial_no="K3A000501")])
+    runs = workspace.query("select * from runs")
+    result = runner.invoke(app, [*intake, "--as-of", "2026-10-01"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "error: as-of 2026-10-01 is earlier than RC-2026-017's latest run" in said
+    assert "recall requeue" in said and "--allow-backdate" in said
+    assert workspace.query("select * from runs") == runs
+    assert workspace.query("select count(*) from input_files") == [(1,)]
+    result = runner.invoke(app, ["run", "nightly", "-c", CAMPAIGN, "--as-of", "2026-10-01"])
+    assert result.exit_code == 2 and "latest run" in result.output
+    assert workspace.query("select * from runs") == runs
+    result = runner.invoke(app, [*intake, "--as-of", "2026-10-01", "--allow-backdate"])
+    assert result.exit_code == 0, result.output
+    assert workspace.query("select count(*) from input_files") == [(2,)]
+
+
+def test_a_run_before_the_announcement_or_days_ahead_exits_2_unless_allowed(
+    workspace: Workspace,
+):
+    compensate = ["run", "compensate", "-c", CAMPAIGN, "--as-of"]
+    result = runner.invoke(app, [*compensate, "2026-08-31"])
+    assert result.exit_code == 2 and "before RC-2026-017 was announced" in result.output
+    result = runner.invoke(app, [*compensate, "2099-01-01"])
+    assert result.exit_code == 2 and "--allow-future" in result.output
+    assert not workspace.query("select * from runs")
+    assert runner.invoke(app, [*compensate, "2099-01-01", "--allow-future"]).exit_code == 0
+
+
+def test_requeue_reads_quarantined_rows_again_as_of_the_right_day(workspace: Workspace):
+    workspace.write_csv("a.csv", [row(claim_date="2026-09-10")])
+    assert (
+        runner.invoke(app, ["run", "intake", "-c", CAMPAIGN, "--as-of", "2026-09-01"]).exit_code
+        == 0
+    )
+    assert workspace.claims()["1"][:2] == ("quarantined", "future_date:claim_date")
+    requeue = ["requeue", "-c", CAMPAIGN, "--as-of", "2026-10-15"]
+    result = runner.invoke(app, [*requeue, "--reason", "future_date:claim_date", "--file", "a.csv"])
+    assert result.exit_code == 0, result.output
+    assert "1 row(s) read again: 1 now claims, 0 still quarantined" in " ".join(
+        result.output.split()
+    )
+    assert workspace.claims()["1"][0] == "eligible"
+    result = runner.invoke(app, [*requeue, "--reason", "future_date:claimdate"])
+    assert result.exit_code == 2 and "--reason" in result.output
+    result = runner.invoke(app, ["requeue", "-c", CAMPAIGN, "--as-of", "2026-09-30"])
+    assert result.exit_code == 2 and "--allow-backdate" in result.output

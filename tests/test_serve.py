@@ -58,6 +58,7 @@ def test_serve_registers_the_nightly_cron_schedule_and_every_flow(workspace: Wor
             "as_of",
             *("runner", "dask_address", "batch_size"),
             *("partitions", "partition_by", "work_pool"),
+            *("allow_backdate", "allow_future"),
         }
         for flow in FLOWS:
             on_demand = read_deployment(f"{flow}/on-demand", deadline)

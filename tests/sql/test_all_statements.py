@@ -44,10 +44,13 @@ SAMPLE = {
     "max_reissues": 2,
     "by": "hash",
     "count": 2,
+    "file_name": "a.csv",
+    "reason": "future_date",
 }
 # statements that read what an earlier statement (or a registered frame) makes, in that order
 ORDER = [
     "intake/parsed_rows",
+    "intake/requeue_rows",
     "compensate/offer_candidates",
     "reconcile/payout_rows",
     "reconcile/instruction_payments",
