@@ -264,6 +264,8 @@ def _print_compensation(summary: Any, currency: str) -> None:
     if summary.decisions:
         decided = ", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items()))
         console.print(f"review decisions read: {decided}")
+    for problem in summary.decision_problems:
+        console.print(f"  not taken: {problem}", highlight=False, soft_wrap=True)
 
 
 @run_app.command("intake")

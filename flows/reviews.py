@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -29,24 +30,46 @@ def _decisions_frame(path: Path, workdir: Path) -> pl.LazyFrame:
     return frame.select([*cells, pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK)])
 
 
-def load_decisions(run: Run) -> dict[str, int]:
-    """Read new decision files; returns how many lines had each outcome (accepted, unknown_claim,
-    already_decided, not_in_review, invalid) and how many files were rejected."""
+@dataclass(frozen=True)
+class DecisionsRead:
+    """How many lines had each outcome (accepted, unknown_claim, already_decided, not_in_review,
+    invalid; rejected_file per file), and each line that did not count: file, line, reason."""
+
+    outcomes: dict[str, int]
+    problems: list[str]
+
+
+def load_decisions(run: Run) -> DecisionsRead:
+    """Read new decision files; a line that is not a decision never stops the run."""
     outcomes: Counter[str] = Counter()
+    problems: list[str] = []
 
     def load(stage: Path, sha256: str, seq: int) -> int:
         with stage_view(run.con, "stage_decisions", stage, path, sha256, seq):
-            db.run(run.con, "compensate/review_decisions", campaign=run.campaign, run_id=run.run_id)
+            db.run(
+                run.con,
+                "compensate/review_decisions",
+                campaign=run.campaign,
+                run_id=run.run_id,
+                max_override=str(run.config.review.max_override),
+            )
         return 0
 
     for path in waiting_files(run, "reviews"):
         outcome = ingest(run, "reviews", path, _decisions_frame, load)
         if outcome.status == "rejected":
             outcomes["rejected_file"] += 1
+            problems.append(f"reviews/{outcome.message} (the file was moved to rejected/)")
         elif outcome.status == "loaded":
             rows = run.con.execute(
                 "select outcome, count(*) from review_decisions where file_sha256 = ? group by 1",
                 [outcome.sha256],
             ).fetchall()
             outcomes.update(dict(rows))
-    return dict(outcomes)
+            lines = run.con.execute(
+                "select line_no, outcome, reason from review_decisions "
+                "where file_sha256 = ? and outcome <> 'accepted' order by line_no",
+                [outcome.sha256],
+            ).fetchall()
+            problems += [f"reviews/{path.name} line {n}: {o}: {r}" for n, o, r in lines]
+    return DecisionsRead(dict(outcomes), problems)
