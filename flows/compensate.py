@@ -25,8 +25,7 @@ from flows.partitions import (
     entitlements_in_partitions,
 )
 from flows.reviews import DecisionsRead, load_decisions
-from flows.runs import Run, database, flow_run
-from flows.settings import Paths
+from flows.runs import Run, flow_run
 
 
 class BudgetHalt(Exception):
@@ -277,19 +276,3 @@ def compensate(
         if summary.halted:
             raise BudgetHalt(summary.message)
         return summary
-
-
-def add_top_up(paths: Paths, campaign: str, amount: Decimal, note: str, on: date) -> int:
-    """Record a reserve top-up in the ledger; returns its entry number."""
-    with database(paths, "reserve add", campaign) as con:
-        entry = db.scalar(
-            con,
-            "select coalesce(max(entry_no), 0) + 1 from reserve_ledger where campaign = ?",
-            [campaign],
-        )
-        db.execute(
-            con,
-            "insert into reserve_ledger values (?, ?, ?, ?, ?)",
-            [campaign, entry, amount, note, on],
-        )
-        return int(entry)
