@@ -55,6 +55,18 @@ def load_decisions(run: Run) -> DecisionsRead:
             )
         return 0
 
+    [(rechecked,)] = db.run(
+        run.con,
+        "compensate/review_decisions_recheck",
+        campaign=run.campaign,
+        max_override=str(run.config.review.max_override),
+    )
+    if rechecked:
+        outcomes["invalid"] += rechecked
+        problems.append(
+            f"{rechecked} override(s) accepted earlier are above review.max_override "
+            f"{run.config.review.max_override}: now invalid, the claims stay in review"
+        )
     for path in waiting_files(run, "reviews"):
         outcome = ingest(run, "reviews", path, _decisions_frame, load)
         if outcome.status == "rejected":

@@ -134,3 +134,26 @@ def test_decision_problems_are_reported_with_file_line_and_reason(workspace: Wor
         "reviews/decisions_2026-10-15.csv line 5: already_decided: the claim was decided "
         "before; this line is ignored",
     ]
+
+
+def test_override_accepted_above_max_override_before_the_check_is_invalid_at_the_next_run(
+    workspace: Workspace,
+):
+    """A database from before amounts were checked may hold such a line; it halted every run."""
+    import duckdb
+
+    ids = in_review(workspace, "A")
+    con = duckdb.connect(str(workspace.paths.database))
+    con.execute(
+        "insert into review_decisions values (?, 'old', 2, 'r', ?, 'override', "
+        "1000000000000.00, 'Wang', '', 'accepted', null)",
+        [CAMPAIGN, ids["A"]],
+    )
+    con.close()
+    summary = workspace.compensate()
+    assert not summary.halted and status(workspace, "A") == "review"
+    assert summary.decisions == {"invalid": 1} and "1 override(s)" in summary.decision_problems[0]
+    assert "above review.max_override 50000.00" in str(outcomes(workspace)[0][2])
+    decide(workspace, [[ids["A"], "override", "88.00", "Wang", "corrected"]])
+    assert workspace.compensate().decisions == {"accepted": 1}
+    assert offers(workspace)["A"][3] == "88.00"
