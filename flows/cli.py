@@ -368,6 +368,8 @@ def _print_compensation(summary: Any, currency: str) -> None:
     if summary.decisions:
         decided = ", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items()))
         console.print(f"review decisions read: {decided}")
+    for problem in summary.decision_problems:
+        console.print(f"  not taken: {problem}", highlight=False, soft_wrap=True)
 
 
 @run_app.command("intake")
@@ -708,14 +710,21 @@ def status(
 @reserve_app.command("add")
 def reserve_add(
     campaign: CampaignOpt,
-    amount: Annotated[str, typer.Option("--amount", help="Top-up, a decimal such as 50000.00.")],
+    amount: Annotated[
+        str,
+        typer.Option(
+            "--amount",
+            help="Top-up, a decimal such as 50000.00; negative to correct an earlier entry "
+            "(at most 1,000,000,000,000.00 either way).",
+        ),
+    ],
     note: Annotated[
-        str, typer.Option("--note", help="Why the reserve grows (kept in the ledger).")
+        str, typer.Option("--note", help="Why the reserve changes (kept in the ledger).")
     ],
     as_of: AsOfOpt = None,
 ) -> None:
-    """Record a top-up of the campaign's budget reserve in the ledger."""
-    from flows.compensate import add_top_up
+    """Record a top-up of the campaign's budget reserve in the ledger (negative: a correction)."""
+    from flows.budget import ReserveRefused, add_top_up
     from flows.money import parse_money
 
     _check_config(campaign)
@@ -723,11 +732,12 @@ def reserve_add(
         value = parse_money(amount)
     except ValueError as exc:
         raise _fail(f"--amount: {exc}", 2) from None
-    if value <= 0:
-        raise _fail("--amount: a top-up must be greater than zero", 2)
-    with _one_run_at_a_time():
-        entry = add_top_up(Paths.from_env(), campaign, value, note, as_of or date.today())
-    console.print(f"reserve ledger entry {entry}: +{value:,.2f} for {campaign}")
+    try:
+        with _one_run_at_a_time():
+            entry = add_top_up(Paths.from_env(), campaign, value, note, as_of or date.today())
+    except ReserveRefused as exc:
+        raise _fail(str(exc), 2) from None
+    console.print(f"reserve ledger entry {entry}: {value:+,.2f} for {campaign}")
 
 
 @app.command()

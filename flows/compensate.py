@@ -25,8 +25,8 @@ from flows.partitions import (
     discard_stale_plans,
     entitlements_in_partitions,
 )
-from flows.reviews import load_decisions
-from flows.runs import Run, database, flow_run
+from flows.reviews import DecisionsRead, load_decisions
+from flows.runs import Run, flow_run
 from flows.settings import Paths
 
 
@@ -56,12 +56,17 @@ class CompensationSummary:
     position: Position  # after the run
     pending_reviews: int
     decisions: dict[str, int]
+    decision_problems: list[str]  # file, line and reason of each line that did not count
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def load_review_decisions(run: Run) -> dict[str, int]:
-    """Decision files in inbox/<c>/reviews/ → review_decisions, each line with its outcome."""
-    return load_decisions(run)
+def load_review_decisions(run: Run) -> DecisionsRead:
+    """Decision files in inbox/<c>/reviews/ → review_decisions, each line with its outcome;
+    each line that did not count is logged with file, line and reason (no personal data)."""
+    read = load_decisions(run)
+    for problem in read.problems:
+        get_run_logger().warning("review decision not taken: %s", problem)
+    return read
 
 
 def entitlement_params(config: CampaignConfig, run_id: str) -> dict[str, Any]:
@@ -119,7 +124,7 @@ def check_one_entitlement_per_claim(con: duckdb.DuckDBPyConnection, campaign: st
 
 
 @task(cache_policy=NO_CACHE)
-def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
+def make_offers(run: Run, decisions: DecisionsRead) -> CompensationSummary:
     """Rejections, then the budget check over this run's candidates; offers and instructions."""
     con = run.con
     with db.transaction(con):
@@ -175,7 +180,8 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
         decision.message,
         after,
         pending,
-        decisions,
+        decisions.outcomes,
+        decisions.problems,
     )
     run.counts.update(
         offers_made=made,
@@ -186,7 +192,7 @@ def make_offers(run: Run, decisions: dict[str, int]) -> CompensationSummary:
         offered=str(after.offered),
         held_back=str(after.held_back),
         pending_reviews=pending,
-        decisions=decisions,
+        decisions=decisions.outcomes,
     )
     return summary
 
@@ -312,19 +318,3 @@ def compensate(
         if summary.halted:
             raise BudgetHalt(summary.message)
         return summary
-
-
-def add_top_up(paths: Paths, campaign: str, amount: Decimal, note: str, on: date) -> int:
-    """Record a reserve top-up in the ledger; returns its entry number."""
-    with database(paths, "reserve add", campaign) as con:
-        entry = db.scalar(
-            con,
-            "select coalesce(max(entry_no), 0) + 1 from reserve_ledger where campaign = ?",
-            [campaign],
-        )
-        db.execute(
-            con,
-            "insert into reserve_ledger values (?, ?, ?, ?, ?)",
-            [campaign, entry, amount, note, on],
-        )
-        return int(entry)

@@ -200,6 +200,15 @@ class Review(Strict):
     reply_within_days: int = Field(ge=0)
     # queue.xlsx up to this many reviews (writing it costs ~0.3 ms a review); queue.csv always
     workbook_max_rows: int = Field(default=20_000, ge=0)
+    # the largest amount a reviewer's override may offer; a larger one is an invalid line
+    max_override: Money = Decimal("50000.00")
+
+    @field_validator("max_override")
+    @classmethod
+    def _max_override_allows_a_cent(cls, value: Decimal) -> Decimal:
+        if value < Decimal("0.01"):
+            raise ValueError(f"must be at least 0.01, got {value}")
+        return value
 
 
 class Budget(Strict):

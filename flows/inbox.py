@@ -174,11 +174,6 @@ def inbox_files(run: Run, kind: str) -> tuple[list[Path], list[FileOutcome]]:
     return ready, left
 
 
-def waiting_files(run: Run, kind: str) -> list[Path]:
-    """Files in inbox/<campaign>/<kind>/ ready to read, in file-name order."""
-    return inbox_files(run, kind)[0]
-
-
 def already_loaded(run: Run, kind: str, sha256: str) -> bool:
     found = db.scalar(
         run.con,

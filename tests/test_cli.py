@@ -236,3 +236,35 @@ def test_requeue_reads_quarantined_rows_again_as_of_the_right_day(workspace: Wor
     assert result.exit_code == 2 and "--reason" in result.output
     result = runner.invoke(app, ["requeue", "-c", CAMPAIGN, "--as-of", "2026-09-30"])
     assert result.exit_code == 2 and "--allow-backdate" in result.output
+
+
+def test_two_maximum_top_ups_keep_status_and_compensate_working(workspace: Workspace):
+    top_up = ["reserve", "add", "-c", CAMPAIGN, "--note", "board", "--amount"]
+    beyond = runner.invoke(app, [*top_up, "1000000000000.01"])
+    assert beyond.exit_code == 2 and "1,000,000,000,000.00" in beyond.output
+    for _ in range(2):
+        result = runner.invoke(app, [*top_up, "1000000000000.00"])
+        assert result.exit_code == 0, result.output
+    status = runner.invoke(app, ["status", "-c", CAMPAIGN])
+    assert status.exit_code == 0, status.output
+    assert "2,000,002,500,000.00" in status.output  # reserve + both top-ups
+    workspace.write_csv("a.csv", [row()])
+    for flow in ("intake", "compensate"):
+        result = runner.invoke(app, ["run", flow, "-c", CAMPAIGN, "--as-of", "2026-10-15"])
+        assert result.exit_code == 0, result.output
+
+
+def test_negative_top_up_below_committed_is_refused_in_one_line(workspace: Workspace):
+    workspace.configure('reserve = "2500000.00"', 'reserve = "100.00"')
+    workspace.write_csv("a.csv", [row()])  # 60.00 offered (50.00 + 20 % bonus)
+    for flow in ("intake", "compensate"):
+        runner.invoke(app, ["run", flow, "-c", CAMPAIGN, "--as-of", "2026-10-15"])
+    correction = ["reserve", "add", "-c", CAMPAIGN, "--note", "typo", "--amount", "-40.01"]
+    result = runner.invoke(app, correction)
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "committed 60.00" in result.output
+    assert workspace.query("select count(*) from reserve_ledger") == [(0,)]
+    correction[-1] = "-40.00"  # available = committed: allowed
+    assert runner.invoke(app, correction).exit_code == 0
+    assert runner.invoke(app, [*correction[:-1], "0.00"]).exit_code == 2

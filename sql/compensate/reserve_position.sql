@@ -2,15 +2,15 @@
 with final as (
     select
         (select coalesce(sum(amount), 0) from reserve_ledger where campaign = $campaign)
-            ::decimal(18, 2) as top_ups,
+            ::decimal(38, 2) as top_ups,
         (select coalesce(sum(total), 0) from offers where campaign = $campaign)
-            ::decimal(18, 2) as offered,
+            ::decimal(38, 2) as offered,
         (
             select coalesce(sum(e.holdback), 0)
             from claims as c
             join entitlements as e using (claim_id)
             where c.campaign = $campaign and c.status = 'review'
-        )::decimal(18, 2) as held_back,
+        )::decimal(38, 2) as held_back,
         (select count(*) from claims where campaign = $campaign and status = 'review')
             as pending_reviews,
 )

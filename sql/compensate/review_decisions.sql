@@ -1,10 +1,13 @@
--- one row per line of a review decisions file, with what became of it
+-- one row per line of a review decisions file, with what became of it and why
+-- reads: stage_decisions, claims, review_decisions · writes: review_decisions
 insert into review_decisions by name
 with lines as (
     select
         s.*,
         lower(s.decision) as verb,
-        recall_amount(s.amount) as parsed_amount,
+        regexp_full_match(s.amount, '\d+(\.\d{1,2})?') as plain,
+        case when regexp_full_match(s.amount, '\d{1,16}(\.\d{1,2})?')
+            then cast(s.amount as decimal(18, 2)) end as parsed_amount,
     from stage_decisions as s
 ),
 
@@ -13,9 +16,27 @@ checked as (
         l.*,
         c.status as claim_status,
         c.claim_id is not null as known,
-        l.__fields_ok
-            and (l.verb in ('approve', 'reject') or (l.verb = 'override' and l.parsed_amount >= 0))
-            as valid,
+        case
+            when not l.__fields_ok then 'the line has not as many cells as the header'
+            when l.claim_id is null then 'no claim_id'
+            when l.verb is null then 'no decision'
+            when l.verb not in ('approve', 'reject', 'override')
+                then format('decision ''{}'' is not approve, reject or override', l.decision)
+            when l.reviewer is null then 'no reviewer named'
+            when l.verb <> 'override' and l.amount is not null
+                then format('an amount is given only with override, not with {}', l.verb)
+            when l.verb <> 'override' then null
+            when l.amount is null then 'override needs an amount'
+            when not l.plain then format(
+                'override amount ''{}'' is not a plain decimal with at most two places', l.amount
+            )
+            when l.parsed_amount is null or l.parsed_amount > $max_override::decimal(18, 2)
+                then format(
+                    'override amount {} is above review.max_override {}',
+                    l.amount, $max_override::decimal(18, 2)::varchar
+                )
+            when l.parsed_amount < 0.01 then format('override amount {} is below 0.01', l.amount)
+        end as problem,
     from lines as l
     left join claims as c on c.claim_id = l.claim_id and c.campaign = $campaign
 ),
@@ -23,7 +44,9 @@ checked as (
 ranked as (
     select
         k.*,
-        row_number() over (partition by k.claim_id, k.known and k.valid order by k.line_no) as nth,
+        row_number() over (
+            partition by k.claim_id, k.known and k.problem is null order by k.line_no
+        ) as nth,
         exists (
             select 1 from review_decisions as d
             where d.claim_id = k.claim_id and d.campaign = $campaign and d.outcome = 'accepted'
@@ -31,25 +54,38 @@ ranked as (
     from checked as k
 ),
 
-final as (
+outcomes as (
     select
-        $campaign as campaign,
-        r.file_sha256,
-        r.line_no,
-        $run_id as run_id,
-        r.claim_id,
-        r.verb as decision,
-        r.parsed_amount as amount,
-        r.reviewer,
-        r.note,
+        r.*,
         case
-            when not r.known then 'unknown_claim'
-            when not r.valid then 'invalid'
+            when r.claim_id is not null and not r.known then 'unknown_claim'
+            when r.problem is not null then 'invalid'
             when r.decided_before or r.nth > 1 then 'already_decided'
             when r.claim_status <> 'review' then 'not_in_review'
             else 'accepted'
         end as outcome,
     from ranked as r
+),
+
+final as (
+    select
+        $campaign as campaign,
+        o.file_sha256,
+        o.line_no,
+        $run_id as run_id,
+        o.claim_id,
+        o.verb as decision,
+        o.parsed_amount as amount,
+        o.reviewer,
+        o.note,
+        o.outcome,
+        case o.outcome
+            when 'unknown_claim' then 'no such claim in the campaign'
+            when 'invalid' then o.problem
+            when 'already_decided' then 'the claim was decided before; this line is ignored'
+            when 'not_in_review' then format('the claim is not in review but {}', o.claim_status)
+        end as reason,
+    from outcomes as o
 )
 
 select * from final

@@ -26,10 +26,10 @@ days as (
 final as (
     select
         day,
-        ($reserve + sum(top_up) over w)::decimal(18, 2) as available,
-        (sum(offered) over w)::decimal(18, 2) as committed,
-        (sum(paid) over w)::decimal(18, 2) as paid,
-        ($reserve + sum(top_up) over w - sum(paid) over w)::decimal(18, 2) as remaining,
+        ($reserve + sum(top_up) over w)::decimal(38, 2) as available,
+        (sum(offered) over w)::decimal(38, 2) as committed,
+        (sum(paid) over w)::decimal(38, 2) as paid,
+        ($reserve + sum(top_up) over w - sum(paid) over w)::decimal(38, 2) as remaining,
     from days
     window w as (order by day rows between unbounded preceding and current row)
 )

@@ -2,10 +2,10 @@
 select
     o.tier,
     count(*) as offers,
-    sum(o.total)::decimal(18, 2) as committed,
-    coalesce(sum(c.paid), 0)::decimal(18, 2) as paid,
-    coalesce(sum(c.outstanding), 0)::decimal(18, 2) as outstanding,
-    coalesce(sum(c.failed_not_reissued), 0)::decimal(18, 2) as failed_not_reissued,
+    sum(o.total)::decimal(38, 2) as committed,
+    coalesce(sum(c.paid), 0)::decimal(38, 2) as paid,
+    coalesce(sum(c.outstanding), 0)::decimal(38, 2) as outstanding,
+    coalesce(sum(c.failed_not_reissued), 0)::decimal(38, 2) as failed_not_reissued,
 from offers as o
 left join chain_totals as c using (claim_id)
 where o.campaign = $campaign

@@ -3,8 +3,8 @@ select
     item,
     class,
     count(*) as items,
-    coalesce(sum(instructed), 0)::decimal(18, 2) as instructed,
-    coalesce(sum(paid), 0)::decimal(18, 2) as paid,
+    coalesce(sum(instructed), 0)::decimal(38, 2) as instructed,
+    coalesce(sum(paid), 0)::decimal(38, 2) as paid,
 from reconciliation_items
 where campaign = $campaign
 group by all

@@ -2,18 +2,18 @@
 -- failed_not_reissued = instructed), and what was paid to refs that are not ours as they stand
 with final as (
     select
-        coalesce(sum(c.instructed), 0)::decimal(18, 2) as instructed,
-        coalesce(sum(c.paid), 0)::decimal(18, 2) as paid,
-        coalesce(sum(c.outstanding), 0)::decimal(18, 2) as outstanding,
-        coalesce(sum(c.failed_not_reissued), 0)::decimal(18, 2) as failed_not_reissued,
-        coalesce(sum(c.paid_in_excess), 0)::decimal(18, 2) as paid_in_excess,
-        coalesce(sum(c.paid_net), 0)::decimal(18, 2) as paid_net,
+        coalesce(sum(c.instructed), 0)::decimal(38, 2) as instructed,
+        coalesce(sum(c.paid), 0)::decimal(38, 2) as paid,
+        coalesce(sum(c.outstanding), 0)::decimal(38, 2) as outstanding,
+        coalesce(sum(c.failed_not_reissued), 0)::decimal(38, 2) as failed_not_reissued,
+        coalesce(sum(c.paid_in_excess), 0)::decimal(38, 2) as paid_in_excess,
+        coalesce(sum(c.paid_net), 0)::decimal(38, 2) as paid_net,
         (
-            select coalesce(sum(p.paid), 0)::decimal(18, 2) from reconciliation_items as p
+            select coalesce(sum(p.paid), 0)::decimal(38, 2) from reconciliation_items as p
             where p.campaign = $campaign and p.item = 'payout' and p.class = 'unknown_ref'
         ) as unknown_ref,
         (
-            select coalesce(sum(p.paid), 0)::decimal(18, 2) from reconciliation_items as p
+            select coalesce(sum(p.paid), 0)::decimal(38, 2) from reconciliation_items as p
             where p.campaign = $campaign and p.item = 'payout' and p.class = 'currency_mismatch'
         ) as currency_mismatch,
     from chain_totals as c

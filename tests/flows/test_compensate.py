@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
+import duckdb
 import fastexcel
 import pytest
 
-from flows.compensate import BudgetHalt, add_top_up
+from flows.budget import add_top_up
+from flows.compensate import BudgetHalt
 from tests.conftest import AS_OF, CAMPAIGN, Workspace, row
 
 DAY_9 = "2026-09-10"
@@ -294,3 +296,58 @@ def test_a_claim_entitled_twice_fails_the_run_and_commits_nothing(workspace, mon
         state.result()
     assert workspace.query("select count(*) from entitlements") == [(0,)]
     assert offers(workspace) == {}
+
+
+def test_negative_top_up_below_committed_is_refused(workspace: Workspace):
+    from flows.budget import ReserveRefused
+
+    workspace.configure('reserve = "2500000.00"', 'reserve = "300.00"')
+    workspace.write_csv("a.csv", [claim("A", 1)])  # 180.00 offered
+    workspace.intake()
+    workspace.compensate()
+    assert add_top_up(workspace.paths, CAMPAIGN, Decimal("-120.00"), "typo fixed", AS_OF) == 1
+    with pytest.raises(ReserveRefused, match=r"available 179\.99 .* committed 180\.00"):
+        add_top_up(workspace.paths, CAMPAIGN, Decimal("-0.01"), "one cent too far", AS_OF)
+    assert workspace.query("select entry_no, amount::varchar from reserve_ledger") == [
+        (1, "-120.00")
+    ]
+
+
+def test_sums_of_maximum_amounts_keep_the_reserve_position_and_compensate_working(
+    workspace: Workspace,
+):
+    """Each amount fits DECIMAL(18,2); their sums do not, so they are summed wider."""
+    biggest = "9999999999999999.99"
+    workspace.configure('reserve = "2500000.00"', f'reserve = "{biggest}"')
+    half = "5000000000000000.00"  # two of them: 10,000,000,000,000,000.00 held back
+    workspace.configure('injury_holdback = "5000.00"', f'injury_holdback = "{half}"')
+    workspace.write_csv("a.csv", [claim(r, n, harm="injury") for n, r in enumerate("AB")])
+    workspace.intake()
+    con = duckdb.connect(str(workspace.paths.database))
+    con.executemany(
+        "insert into reserve_ledger values (?, ?, ?, ?, ?)",
+        [(CAMPAIGN, n, "1000000000000.00", "top-up", AS_OF) for n in range(1, 3)],
+    )
+    con.close()
+    summary = workspace.compensate()  # two pending injury reviews, each holding `half` back
+    assert summary.pending_reviews == 2
+    assert summary.position.held_back == Decimal("10000000000000000.00")
+    assert summary.position.available == Decimal(biggest) + Decimal("2000000000000.00")
+
+
+def test_second_compensate_leaves_the_export_unchanged(workspace: Workspace, tmp_path):
+    from flows.export import export_claims
+
+    workspace.write_csv("a.csv", [claim(r, n, flags="vip") for n, r in enumerate("AB")])
+    workspace.intake()
+    workspace.compensate()
+    ids = dict(workspace.query("select source_record_id, claim_id from claims"))
+    decide(workspace, [[ids["A"], "reject", "", "Wang", "resold"]])
+    workspace.compensate()
+    export_claims(workspace.paths, CAMPAIGN, tmp_path / "first.csv")
+    first = (tmp_path / "first.csv").read_text(encoding="utf-8")
+    assert 'rejected,"","",standard,150.00,30.00,0.00,180.00,flag:vip' in first
+    for n in range(2):
+        workspace.compensate()
+        export_claims(workspace.paths, CAMPAIGN, tmp_path / f"again{n}.csv")
+        assert (tmp_path / f"again{n}.csv").read_text(encoding="utf-8") == first

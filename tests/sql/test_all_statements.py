@@ -37,6 +37,7 @@ SAMPLE = {
     "amount_threshold": "1500.00",
     "max_units": 5,
     "injury_holdback": "5000.00",
+    "max_override": "50000.00",
     "factor": None,
     "currency": "CNY",
     "limit": 10,

@@ -14,6 +14,7 @@ from flows import db
 from flows.budget import NewOffers, Position, decide
 from flows.compensate import compute_entitlements, make_offers
 from flows.config import Budget, load_campaign
+from flows.reviews import DecisionsRead
 from flows.runs import Run
 from flows.settings import SHIPPED_CONFIG_DIR, Paths
 
@@ -90,7 +91,7 @@ def test_compensate_keeps_money_invariants(first, second, reserve, policy):
             insert_claims(con, batch, start=100 * number)
             run = Run(f"run{number}", "compensate", AS_OF, config, paths, con)
             compute_entitlements.fn(run)
-            summary = make_offers.fn(run, {})
+            summary = make_offers.fn(run, DecisionsRead({}, []))
             if not summary.halted:
                 assert (
                     summary.position.offered + summary.position.held_back

@@ -115,3 +115,25 @@ def test_a_claim_with_two_entitlements_is_refused(con):
     db.execute(con, insert, ENTITLEMENT)
     with pytest.raises(DoubledEntitlement, match=r"C-1 \(2×\)"):
         check_one_entitlement_per_claim(con, "C")
+
+
+def test_overrides_accepted_without_a_usable_amount_become_invalid_on_upgrade():
+    """0010: such a line failed every compensate (offers.adjustment is required); invalid, a
+    corrected line in a later file is taken."""
+    con = duckdb.connect(":memory:")
+    db.execute(con, "create table schema_migrations (version varchar primary key)")
+    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+        if path.stem < "0010":
+            con.execute(path.read_text(encoding="utf-8")).fetchall()
+            db.execute(con, "insert into schema_migrations values (?)", [path.stem])
+    lines = [(1, "C-1", "override", None), (2, "C-2", "override", "0.00")]
+    lines += [(3, "C-3", "override", "88.00"), (4, "C-4", "approve", None)]
+    for line, claim_id, decision, amount in lines:
+        db.execute(
+            con,
+            "insert into review_decisions values ('C', 'f', ?, 'r', ?, ?, ?, 'W', '', 'accepted')",
+            [line, claim_id, decision, amount],
+        )
+    assert "0010_review_decision_reasons" in db.migrate(con)
+    got = con.execute("select line_no, outcome from review_decisions order by 1").fetchall()
+    assert got == [(1, "invalid"), (2, "invalid"), (3, "accepted"), (4, "accepted")]
