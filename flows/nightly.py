@@ -13,6 +13,7 @@ from prefect import flow
 from flows.crash import crash_point
 from flows.lock import exclusive
 from flows.progress import report
+from flows.runlog import run_logger
 from flows.settings import Paths
 
 STEPS = ("intake", "compensate", "letters", "reconcile")
@@ -63,6 +64,7 @@ def run_steps(
     from flows.reconcile import reconcile
 
     summary = NightlySummary(campaign, as_of)
+    logger = run_logger()
     flows: tuple[Callable[..., Any], ...] = (intake, compensate, letters, reconcile)
     for number, (step, step_flow) in enumerate(zip(STEPS, flows, strict=True), 1):
         report(f"step {number} of {len(STEPS)}, {step}")
@@ -71,10 +73,14 @@ def run_steps(
         except Exception as exc:
             summary.failed = f"{step}: {exc}"
             summary.steps.append({"step": step, "run_id": "-", "outcome": f"failed: {exc}"})
+            # the message may quote a file's cells: it stays in the summary, not the log
+            logger.info("step %d of %d, %s: failed", number, len(STEPS), step)
             break
         summary.results[step] = result
-        summary.steps.append(
-            {"step": step, "run_id": result.run_id, "outcome": _outcome(step, result)}
+        outcome = _outcome(step, result)
+        summary.steps.append({"step": step, "run_id": result.run_id, "outcome": outcome})
+        logger.info(
+            "step %d of %d, %s: %s (run %s)", number, len(STEPS), step, outcome, result.run_id
         )
         crash_point(f"nightly:{step}")
     return summary

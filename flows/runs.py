@@ -14,6 +14,7 @@ import duckdb
 from flows.config import CampaignConfig, ConfigError, load_campaign
 from flows.db import connect, execute, scalar
 from flows.lock import exclusive
+from flows.runlog import logged
 from flows.settings import Paths
 
 
@@ -79,7 +80,8 @@ def flow_run(flow: str, campaign: str, as_of: date | None) -> Iterator[Run]:
         open_run(paths, config, flow, as_of or date.today(), prefect_run.id) as run,
     ):
         describe(run.run_id)
-        yield run
+        with logged(run):
+            yield run
 
 
 def _next_run_id(con: duckdb.DuckDBPyConnection, campaign: str, as_of: date) -> str:
