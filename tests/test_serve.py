@@ -4,11 +4,13 @@ every flow on demand; prefect.yaml describes the same for a server with a work p
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -130,6 +132,9 @@ def test_the_nightly_cron_schedule_makes_scheduled_runs_on_a_real_server(
     server_log = tmp_path / "server.log"
     with started(["server", "start", "--port", str(port)], env, server_log):
         wait_until(lambda: answers(url), 120, "answer from the server")
+        # its UI asks this server's API, not the one of the default port
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings") as response:
+            assert json.load(response)["api_url"] == url
         env["PREFECT_API_URL"] = url
         with started(["serve"], env, tmp_path / "serve.log"):
 
