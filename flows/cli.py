@@ -628,7 +628,9 @@ def server_start(
         f"in another terminal: export PREFECT_API_URL={LOCAL_SERVER.format(port=port)}"
     )
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
-    raise typer.Exit(subprocess.call([*command, "--port", str(port)]))
+    # Prefect's UI would otherwise ask the API of PREFECT_API_URL, else of port 4200
+    env = {"PREFECT_UI_API_URL": LOCAL_SERVER.format(port=port)} | dict(os.environ)
+    raise typer.Exit(subprocess.call([*command, "--port", str(port)], env=env))
 
 
 @app.command()

@@ -15,6 +15,7 @@ from flows.crash import crash_point
 from flows.lock import exclusive
 from flows.progress import report
 from flows.runs import AsOfRefused
+from flows.runlog import run_logger
 from flows.settings import Paths
 
 STEPS = ("intake", "compensate", "letters", "reconcile")
@@ -80,15 +81,16 @@ def run_steps(
     from flows.reconcile import reconcile
 
     summary = NightlySummary(campaign, as_of)
+    logger = run_logger()
     flows: tuple[Callable[..., Any], ...] = (intake, compensate, letters, reconcile)
     not_done: set[str] = set()  # failed or skipped
     for number, (step, step_flow) in enumerate(zip(STEPS, flows, strict=True), 1):
         missing = [need for need in NEEDS[step] if need in not_done]
         if missing:
             not_done.add(step)
-            summary.steps.append(
-                {"step": step, "run_id": "-", "outcome": f"skipped: {missing[0]} failed"}
-            )
+            skipped = f"skipped: {missing[0]} failed"
+            summary.steps.append({"step": step, "run_id": "-", "outcome": skipped})
+            logger.info("step %d of %d, %s: %s", number, len(STEPS), step, skipped)
             continue
         report(f"step {number} of {len(STEPS)}, {step}")
         try:
@@ -99,10 +101,14 @@ def run_steps(
             not_done.add(step)
             summary.errors[step] = exc
             summary.steps.append({"step": step, "run_id": "-", "outcome": f"failed: {exc}"})
+            # the message may quote a file's cells: it stays in the summary, not the log
+            logger.info("step %d of %d, %s: failed", number, len(STEPS), step)
             continue
         summary.results[step] = result
-        summary.steps.append(
-            {"step": step, "run_id": result.run_id, "outcome": _outcome(step, result)}
+        outcome = _outcome(step, result)
+        summary.steps.append({"step": step, "run_id": result.run_id, "outcome": outcome})
+        logger.info(
+            "step %d of %d, %s: %s (run %s)", number, len(STEPS), step, outcome, result.run_id
         )
         crash_point(f"nightly:{step}")
     if summary.errors:

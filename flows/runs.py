@@ -14,6 +14,7 @@ import duckdb
 from flows.config import CampaignConfig, ConfigError, load_campaign
 from flows.db import connect, execute, scalar
 from flows.lock import exclusive
+from flows.runlog import logged
 from flows.settings import Paths
 
 
@@ -170,7 +171,8 @@ def flow_run(
         open_run(paths, config, flow, as_of or date.today(), prefect_run.id, **allowed) as run,
     ):
         describe(run.run_id)
-        yield run
+        with logged(run):
+            yield run
 
 
 def _next_run_id(con: duckdb.DuckDBPyConnection, campaign: str, as_of: date) -> str:

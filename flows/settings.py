@@ -92,8 +92,13 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
     # Its first start creates its database: ~20 s on 2 cores, Prefect's default timeout.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
+    # Run logs (steps, counts, money) reach the Prefect API at INFO, so its UI shows them...
+    "PREFECT_LOGGING_LEVEL": "INFO",
 }
+# ...while the console, where a command prints its own summary, shows warnings and errors only
+# (Prefect's logging.yml: the `console` handler; `api` takes every level its loggers pass).
+# Exporting PREFECT_LOGGING_LEVEL shows that level on the console too.
+QUIET_CONSOLE = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING"}
 
 
 def configure_environment(home: Path | None = None, config_dir: Path | None = None) -> Paths:
@@ -110,6 +115,9 @@ def configure_environment(home: Path | None = None, config_dir: Path | None = No
     owner_only_home(paths.home)
     # Importing prefect creates PREFECT_HOME; keep it with the data it describes.
     os.environ.setdefault("PREFECT_HOME", str(paths.home / "prefect"))
+    if "PREFECT_LOGGING_LEVEL" not in os.environ:
+        for key, value in QUIET_CONSOLE.items():
+            os.environ.setdefault(key, value)
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -4,18 +4,26 @@ every flow on demand; prefect.yaml describes the same for a server with a work p
 from __future__ import annotations
 
 import importlib
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 from prefect import Flow
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tests.conftest import CAMPAIGN, Workspace
+from flows.embedded import answers, free_port
+from tests.conftest import CAMPAIGN, RECALL, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ("nightly", "intake", "compensate", "letters", "reconcile")
@@ -67,6 +75,97 @@ def test_serve_registers_the_nightly_cron_schedule_and_every_flow(workspace: Wor
         serving.terminate()
         output, _ = serving.communicate(timeout=60)
     assert f"deployment nightly/nightly-{CAMPAIGN}" in output
+
+
+@contextmanager
+def started(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """A `recall` command in its own process group, stopped (with its children) at the end."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*RECALL, *command],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_until(condition, seconds: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"no {what} within {seconds:.0f} s"
+        time.sleep(1.0)
+    return found
+
+
+def test_the_nightly_cron_schedule_makes_scheduled_runs_on_a_real_server(
+    workspace: Workspace, tmp_path: Path
+):
+    """`recall server start` + `recall serve` as an operator runs them: the server's scheduler
+    service creates the nightly's next runs, in state Scheduled at 02:00 in the campaign's
+    time zone. (With SQLAlchemy 2.1 and Prefect 3.8 it failed on every pass and made none.)"""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    # the operator's environment: no Prefect home of the tests' (it follows RECALL_HOME)
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
+    started_at = datetime.now(UTC)
+    server_log = tmp_path / "server.log"
+    with started(["server", "start", "--port", str(port)], env, server_log):
+        wait_until(lambda: answers(url), 120, "answer from the server")
+        # its UI asks this server's API, not the one of the default port
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings") as response:
+            assert json.load(response)["api_url"] == url
+        env["PREFECT_API_URL"] = url
+        with started(["serve"], env, tmp_path / "serve.log"):
+
+            def scheduled() -> list:  # type: ignore[type-arg]
+                with (
+                    temporary_settings(updates={PREFECT_API_URL: url}),
+                    get_client(sync_client=True) as client,
+                ):
+                    return client.read_flow_runs(
+                        deployment_filter=DeploymentFilter(
+                            name=DeploymentFilterName(any_=[f"nightly-{CAMPAIGN}"])
+                        ),
+                        flow_run_filter=FlowRunFilter(
+                            state=FlowRunFilterState(
+                                type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])
+                            )
+                        ),
+                        sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+                        limit=20,
+                    )
+
+            runs = wait_until(scheduled, 60, "scheduled run of the nightly")
+    shanghai = ZoneInfo("Asia/Shanghai")
+    for run in runs:
+        assert run.state.name == "Scheduled" and run.auto_scheduled
+        assert run.parameters == {"campaign": CAMPAIGN}
+        start = run.expected_start_time.astimezone(shanghai)
+        assert (start.hour, start.minute) == (2, 0), start
+        assert started_at < run.expected_start_time < started_at + timedelta(days=4)
+    assert "bulk DML" not in server_log.read_text(errors="replace")
 
 
 def test_serve_without_a_server_says_how_to_start_one(workspace: Workspace, monkeypatch):

@@ -6,6 +6,7 @@ owner's alone."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 from datetime import UTC, date, datetime
@@ -14,7 +15,7 @@ import pytest
 
 from flows.demo import DEMO_AS_OF, DEMO_CAMPAIGN, write_demo
 from flows.demo_payouts import DEMO_ROUNDS, write_demo_payouts
-from tests.conftest import RECALL, Workspace, make_workspace, through_resident
+from tests.conftest import RECALL, Workspace, make_workspace, row, through_resident
 
 PAGE = 200
 
@@ -70,7 +71,8 @@ def nightly(day: date) -> str:
     recorded in the tests' Prefect server; returns all it printed and logged."""
     from prefect.settings import PREFECT_API_URL
 
-    env = os.environ | {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_LOGGING_")}
+    env |= {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
     env |= {"PREFECT_LOGGING_LEVEL": "DEBUG", "COLUMNS": "200"}
     command = [*RECALL, "run", "nightly", "--campaign", DEMO_CAMPAIGN, "--as-of", str(day)]
     done = subprocess.run(
@@ -107,3 +109,96 @@ def test_no_personal_data_in_console_logs_or_prefect_and_outputs_owner_only(nigh
         assert root.stat().st_mode & 0o777 == 0o700, kind
         for path in root.rglob("*"):
             assert path.stat().st_mode & 0o077 == 0, path
+
+
+def run_logs(flow_run_ids: list[str]) -> list[tuple[str, int, str]]:
+    """(flow run id, level, message) of every log Prefect stored for these flow runs."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.sorting import LogSort
+
+    logs, offset = [], 0
+    only = LogFilter(flow_run_id=LogFilterFlowRunId(any_=flow_run_ids))
+    with get_client(sync_client=True) as client:
+        while page := client.read_logs(
+            log_filter=only, limit=PAGE, offset=offset, sort=LogSort.TIMESTAMP_ASC
+        ):
+            logs += [(str(log.flow_run_id), log.level, log.message) for log in page]
+            offset += PAGE
+    return logs
+
+
+def parent_flow_run(flow_run_id: str) -> str:
+    """The flow run (here the nightly) that started this one as a subflow."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        child = client.read_flow_run(flow_run_id)  # type: ignore[arg-type]
+        assert child.parent_task_run_id is not None
+        return str(client.read_task_run(child.parent_task_run_id).flow_run_id)
+
+
+def test_a_nightly_run_logs_its_steps_counts_and_money_to_prefect_at_info_not_the_console(
+    workspace: Workspace,
+):
+    """SPEC §8: run logs (steps, counts, money; no personal data) reach Prefect at INFO, so its
+    UI shows them; the command's own console stays free of INFO lines."""
+    from prefect.settings import PREFECT_API_URL
+
+    people = [
+        ("Ouyang Zhenhua", "ouyang.zhenhua@example.cn", "13912345678", "88 Renmin Road"),
+        ("Margaret Thornbury", "m.thornbury@example.co.uk", "", "14 Cedar Lane"),
+        ("Szeto Kwokwing", "", "13800138000", "9 Harbour Street"),
+    ]
+    rows = [
+        row(
+            source_record_id=f"r{n}",
+            customer_name=name,
+            email=email,
+            phone=phone,
+            postal_address=address,
+            serial_no=f"K3A{6000 + n:06d}",
+        )
+        for n, (name, email, phone, address) in enumerate(people)
+    ]
+    workspace.write_csv("a.csv", [*rows, row(source_record_id="late", sku="NOPE-1")])
+    # an operator's shell: no Prefect logging settings of its own
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_LOGGING_")}
+    env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
+    done = subprocess.run(
+        [*RECALL, "run", "nightly", "--campaign", DEMO_CAMPAIGN, "--as-of", "2026-10-15"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    console = done.stdout + done.stderr
+    assert "| INFO" not in console, console[-2000:]
+
+    steps = dict(workspace.query("select flow, prefect_flow_run_id from runs"))
+    assert set(steps) == {"intake", "compensate", "letters", "reconcile"}
+    night = parent_flow_run(steps["intake"])
+    logs = run_logs([night, *steps.values()])
+    by_run = {
+        run: [m for r, level, m in logs if r == run and level == logging.INFO]
+        for run in {night, *steps.values()}
+    }
+    info = {flow: by_run[run] for flow, run in steps.items()} | {"nightly": by_run[night]}
+    assert all(info.values()), {flow: len(messages) for flow, messages in info.items()}
+
+    offers, offered = workspace.query("select count(*), sum(total) from offers")[0]
+    assert offers == 3
+    text = "\n".join(m for _, _, m in logs)
+    nightly_text = "\n".join(info["nightly"])
+    for number, step in enumerate(("intake", "compensate", "letters", "reconcile"), 1):
+        assert f"step {number} of 4, {step}" in nightly_text, nightly_text
+    assert f"{offers:,} offers ({offered:,.2f})" in nightly_text, nightly_text
+    assert "1 new files, 4 claims in all" in nightly_text, nightly_text
+    assert "states: eligible=3, ineligible=1" in "\n".join(info["intake"]), info["intake"]
+    assert f"{offered:,.2f}" in "\n".join(info["compensate"]), info["compensate"]
+
+    secrets = {s for person in people for s in person if s}
+    secrets |= {r["serial_no"] for r in rows}
+    leaks = sorted(s for s in secrets if s in text or s in console)
+    assert leaks == []
