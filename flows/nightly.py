@@ -14,8 +14,8 @@ from flows.backup import DATABASE_BEHIND, backups_keep, make_backup
 from flows.crash import crash_point
 from flows.lock import exclusive
 from flows.progress import report
-from flows.runs import AsOfRefused
 from flows.runlog import run_logger
+from flows.runs import AsOfRefused
 from flows.settings import Paths
 
 STEPS = ("intake", "compensate", "letters", "reconcile")
