@@ -211,7 +211,7 @@ def check_instruction_files(con: duckdb.DuckDBPyConnection, paths: Paths, campai
     to_read = [str(f) for f in files if known.get(f.name) != _lines(f) - 1]
     if not to_read:
         return
-    unknown = db.run(con, "compensate/instructed_unknown", files=to_read)
+    unknown = db.run(con, "compensate/instructed_unknown", instruction_files=to_read)
     if unknown:
         file_name, refs, first_ref = unknown[0]
         more = f" and {len(unknown) - 1} more file(s)" if len(unknown) > 1 else ""

@@ -142,7 +142,7 @@ def check_letters_on_disk(run: Run) -> None:
     manifests = sorted(str(m) for m in root.glob("*/manifest.parquet"))
     if not manifests:
         return
-    unknown = db.run(run.con, "letters/letters_unknown", files=manifests)
+    unknown = db.run(run.con, "letters/letters_unknown", manifests=manifests)
     if unknown:
         manifest, count, first = unknown[0]
         more = f" and {len(unknown) - 1} more run(s)" if len(unknown) > 1 else ""

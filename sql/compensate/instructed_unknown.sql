@@ -1,8 +1,8 @@
 -- one row per instruction file on disk holding payment refs the database does not know
--- reads: the instruction files ($files, out/<c>/instructions/*.csv), payment_instructions
+-- reads: the instruction files ($instruction_files, out/<c>/instructions/*.csv), payment_instructions
 with on_disk as (
     select parse_filename(filename) as file_name, payment_ref
-    from read_csv($files, header = true, all_varchar = true, filename = true, union_by_name = true)
+    from read_csv($instruction_files, header = true, all_varchar = true, filename = true, union_by_name = true)
 ),
 
 final as (

@@ -1,8 +1,8 @@
 -- one row per letters manifest on disk listing letters the database does not know
--- reads: the manifests ($files, out/<c>/letters/<run>/manifest.parquet), letters
+-- reads: the manifests ($manifests, out/<c>/letters/<run>/manifest.parquet), letters
 with on_disk as (
     select filename as manifest, letter_id
-    from read_parquet($files, filename = true)
+    from read_parquet($manifests, filename = true)
 ),
 
 final as (

@@ -110,6 +110,13 @@ def prepared(con, tmp_path, monkeypatch):
     for key, table in (("file", "partition_claims"), ("files", "entitlements")):
         con.table(table).write_parquet(str(tmp_path / f"{table}.parquet"))
         monkeypatch.setitem(SAMPLE, key, str(tmp_path / f"{table}.parquet"))
+    # files on disk the guards compare with the database: an instruction file, a manifest
+    instructions = tmp_path / "instructions.csv"
+    instructions.write_text("payment_ref,claim_id,payee,contact,amount,currency\n")
+    monkeypatch.setitem(SAMPLE, "instruction_files", [str(instructions)])
+    manifest = tmp_path / "manifest.parquet"
+    pl.DataFrame(schema=MANIFEST_SCHEMA).write_parquet(manifest)
+    monkeypatch.setitem(SAMPLE, "manifests", [str(manifest)])
     return con
 
 
