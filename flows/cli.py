@@ -797,6 +797,7 @@ def export_claims(
     """One CSV row per input row: status, reasons, duplicate_of and amounts."""
     from flows.export import export_claims as export
 
+    _check_config(campaign)
     with _one_run_at_a_time():
         rows = export(Paths.from_env(), campaign, out)
     console.print(f"wrote {rows:,} rows to {out}")

@@ -62,6 +62,9 @@ def test_bad_config_exits_2_naming_the_key(workspace: Workspace):
 def test_unknown_campaign_exits_2(workspace: Workspace):
     result = runner.invoke(app, ["run", "intake", "--campaign", "NOPE", "--as-of", "2026-10-15"])
     assert result.exit_code == 2 and "not found" in result.output
+    out = workspace.paths.home / "claims.csv"
+    result = runner.invoke(app, ["export", "claims", "--campaign", "NOPE", "--out", str(out)])
+    assert result.exit_code == 2 and "not found" in result.output and not out.exists()
 
 
 def test_home_option_works_from_any_directory(tmp_path: Path):

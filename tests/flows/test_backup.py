@@ -197,7 +197,8 @@ def test_restore_refuses_a_folder_that_is_not_a_backup(workspace: Workspace, tmp
     assert files_under(workspace.paths.home) == before
 
 
-def test_backup_and_restore_do_not_import_prefect(workspace: Workspace):
+def test_commands_that_run_no_flow_do_not_import_prefect(workspace: Workspace, tmp_path):
+    """SPEC §8: status, export, reserve, backup and restore import no Prefect."""
     small_inbox(workspace)
     assert runner.invoke(app, NIGHT).exit_code == 0
     [backup] = backups(workspace)
@@ -205,13 +206,16 @@ def test_backup_and_restore_do_not_import_prefect(workspace: Workspace):
         "import sys\n"
         "from typer.testing import CliRunner\n"
         "from flows.cli import app\n"
-        "for args in (['backup'], ['restore', '--from', sys.argv[1]]):\n"
+        f"c = ['--campaign', '{CAMPAIGN}']\n"
+        "for args in (['status', *c], ['export', 'claims', *c, '--out', sys.argv[2]],\n"
+        "             ['reserve', 'add', *c, '--amount', '1.00', '--note', 'n'],\n"
+        "             ['backup'], ['restore', '--from', sys.argv[1]]):\n"
         "    result = CliRunner().invoke(app, args)\n"
-        "    assert result.exit_code == 0, result.output\n"
+        "    assert result.exit_code == 0, (args, result.output)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script, str(backup)],
+        [sys.executable, "-c", script, str(backup), str(tmp_path / "claims.csv")],
         capture_output=True,
         text=True,
         timeout=120,
