@@ -217,6 +217,30 @@ def restore(paths: Paths, source: Path) -> Restored:
         return Restored(backup, replaced)
 
 
+def entries_not_restored(paths: Paths, replaced: Path | None) -> list[tuple[Any, ...]]:
+    """Reserve ledger entries the replaced database holds and the restored one does not (made
+    after the backup): they are not replayed by any night, so the operator must record them
+    again. Empty when the replaced database is gone or cannot be read."""
+    if replaced is None:
+        return []
+    try:
+        old = duckdb.connect(str(replaced / DATABASE), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        before = db.run(old, "backup/reserve_entries")
+    except duckdb.Error:
+        return []
+    finally:
+        old.close()
+    con = duckdb.connect(str(paths.database), read_only=True)
+    try:
+        now = set(db.run(con, "backup/reserve_entries"))
+    finally:
+        con.close()
+    return [entry for entry in before if tuple(entry) not in now]
+
+
 def _move_aside(paths: Paths) -> Path | None:
     """The current database (with its WAL, if it has one) moved to `replaced/<time>/`."""
     database = paths.database

@@ -769,7 +769,7 @@ def restore(
 ) -> None:
     """Put a backup in place of the database; the database it replaces is kept in
     RECALL_HOME/replaced/. Refused while a run holds the data home."""
-    from flows.backup import BackupError
+    from flows.backup import BackupError, entries_not_restored
     from flows.backup import restore as restore_backup
     from flows.lock import RunInProgress
 
@@ -783,6 +783,16 @@ def restore(
     console.print(f"latest runs: {done.backup.describe()}", highlight=False, soft_wrap=True)
     if done.replaced:
         console.print(f"the database it replaced: {done.replaced}", highlight=False)
+    for campaign, entry_no, amount, note, recorded_on in entries_not_restored(
+        Paths.from_env(), done.replaced
+    ):
+        console.print(
+            f"warning: {campaign} reserve entry {entry_no} of {recorded_on} ({amount:,.2f}, "
+            f"{note!r}) was made after this backup and is not in it: record it again with "
+            "`recall reserve add`",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(
         "next: run the night again; what was instructed or written before is not made again",
         highlight=False,

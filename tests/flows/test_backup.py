@@ -167,6 +167,25 @@ def test_restore_brings_back_the_night_and_its_rerun_makes_no_second_instruction
     assert workspace.query("select count(*) from payment_instructions") == [(2,)]
 
 
+def test_restore_names_reserve_entries_made_after_the_backup(workspace: Workspace):
+    """A top-up recorded after the last backup is not in it, and no night records it again:
+    the restore names it, so finance can record it again."""
+    small_inbox(workspace)
+    assert runner.invoke(app, NIGHT).exit_code == 0
+    [backup] = backups(workspace)
+    top_up = ["reserve", "add", "-c", CAMPAIGN, "--amount", "1234.50", "--note", "board 7"]
+    assert runner.invoke(app, top_up).exit_code == 0
+
+    result = runner.invoke(app, ["restore", "--from", str(backup)])
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"warning: {CAMPAIGN} reserve entry 1 of" in said
+    assert "(1,234.50, 'board 7') was made after this backup" in said
+    assert "recall reserve add" in said
+    assert workspace.query("select count(*) from reserve_ledger") == [(0,)]
+
+
 def test_restore_refuses_while_a_run_holds_the_data_home(workspace: Workspace):
     small_inbox(workspace)
     assert runner.invoke(app, NIGHT).exit_code == 0
