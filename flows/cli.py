@@ -52,6 +52,7 @@ server_app = typer.Typer(no_args_is_help=True, help="A local Prefect server, for
 app.add_typer(server_app, name="server")
 LOCAL_SERVER = "http://127.0.0.1:{port}/api"
 console = Console()
+errors = Console(stderr=True)  # error lines on standard error, as a scheduler's log expects
 
 CampaignOpt = Annotated[
     str, typer.Option("--campaign", "-c", help="Campaign id (config/campaigns/<id>.toml).")
@@ -183,8 +184,12 @@ def main(
     configure_environment(home, config_dir)
 
 
+def _error(message: str) -> None:
+    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+
+
 def _fail(message: str, code: int) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    _error(message)
     return typer.Exit(code)
 
 
@@ -511,8 +516,7 @@ def _night(campaign: str, as_of: date | None, details: bool = True, **letters_op
     except NightFailed as exc:
         _print_night(exc.summary, currency, details)
         for step, error in exc.summary.errors.items():
-            message = f"{campaign}: {step}: {_failure(error)[0]}"
-            console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+            _error(f"{campaign}: {step}: {_failure(error)[0]}")
         return None
     _print_night(summary, currency, details)
     return summary

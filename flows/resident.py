@@ -450,6 +450,7 @@ def _command(argv: list[str]) -> int:
 
     settings.REFRESH_PREFECT = True
     cli.console = Console()  # sees this command's terminal, not the resident process's log
+    cli.errors = Console(stderr=True)
     try:
         cli.app(args=argv[1:], prog_name=Path(argv[0]).name)
     except SystemExit as exc:

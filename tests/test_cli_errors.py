@@ -181,7 +181,7 @@ def test_a_corrupt_database_through_the_resident_process_is_one_line_too(tmp_pat
             check=False,
         )
         assert done.returncode == 1, done.stdout + done.stderr
-        line = one_line(done.stdout)
+        line = one_line(done.stderr)
         assert "cannot be read as a recall database" in line and "recall restore --from" in line
         assert "Traceback" in log_named(line).read_text(encoding="utf-8")
         assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr

@@ -123,8 +123,8 @@ def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path, runtime: 
     args = ["--config-dir", str(SHIPPED_CONFIG_DIR), "run", "intake", "-c", "NO-SUCH", *day]
     here = CliRunner().invoke(app, args)  # the same command in this process
     assert missing.returncode == here.exit_code == 2
-    assert "NO-SUCH.toml: campaign configuration not found" in missing.stdout
-    assert missing.stdout == here.output
+    assert "NO-SUCH.toml: campaign configuration not found" in missing.stderr
+    assert missing.stdout == "" and missing.stderr == here.output  # errors on standard error
 
     # it stops once idle (RECALL_PREFECT_IDLE_SECONDS, here 4 s), its socket gone
     assert wait_for(lambda: residents(runtime) == [], 30)

@@ -201,7 +201,7 @@ def test_restore_refuses_while_a_run_holds_the_data_home(workspace: Workspace):
             timeout=120,
         )
     assert holder.returncode == 1, holder.stdout + holder.stderr
-    assert "nothing was changed" in one_line(holder.stdout)
+    assert "nothing was changed" in one_line(holder.stderr)
     assert files_under(workspace.paths.home) == before
 
 
