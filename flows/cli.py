@@ -269,14 +269,18 @@ class _NoTracebackForExpectedFailures(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and type(record.exc_info[1]).__name__ in EXPECTED_FAILURES:
             record.exc_info, record.exc_text = None, None
+            record.recall_expected = True  # the command's own error line says it
         return True
 
 
 class _TracebackToLogFile(logging.Filter):
     """On the terminal, a failure Prefect logs is one line naming the log file that holds its
-    traceback (the Prefect API's handler, which runs first, keeps the traceback for the UI)."""
+    traceback (the Prefect API's handler, which runs first, keeps the traceback for the UI);
+    an expected failure is left to the command's own error line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "recall_expected", False):
+            return False  # an expected failure: the command prints its one line
         if record.exc_info and record.exc_info[1] is not None:
             from flows.errors import log_traceback
 
