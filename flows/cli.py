@@ -690,6 +690,18 @@ def templates_approve(
     console.print(f"{len(changed)} template(s) approved by {by} in {approvals}")
 
 
+def _existing_database() -> None:
+    """Commands that only read refuse a data home where nothing has run (a mistyped --home
+    would otherwise show a new, empty database as the campaign's state)."""
+    database = Paths.from_env().database
+    if not database.exists():
+        raise _fail(
+            f"{database}: no recall database here: nothing has run in this data home yet "
+            "(check --home or RECALL_HOME)",
+            2,
+        )
+
+
 @app.command()
 def status(
     campaign: CampaignOpt,
@@ -699,6 +711,7 @@ def status(
     from flows.status import campaign_status
 
     _check_config(campaign)
+    _existing_database()
     with _one_run_at_a_time():
         found = campaign_status(Paths.from_env(), campaign, last)
     runs = Table(title=f"{campaign}: last runs", title_justify="left")
@@ -816,6 +829,7 @@ def export_claims(
     from flows.export import export_claims as export
 
     _check_config(campaign)
+    _existing_database()
     with _one_run_at_a_time():
         rows = export(Paths.from_env(), campaign, out)
     console.print(f"wrote {rows:,} rows to {out}")

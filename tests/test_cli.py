@@ -67,6 +67,15 @@ def test_unknown_campaign_exits_2(workspace: Workspace):
     assert result.exit_code == 2 and "not found" in result.output and not out.exists()
 
 
+def test_status_and_export_in_a_home_where_nothing_ran_exit_2(workspace: Workspace):
+    out = workspace.paths.home / "claims.csv"
+    for args in (["status"], ["export", "claims", "--out", str(out)]):
+        result = runner.invoke(app, [*args, "-c", CAMPAIGN])
+        assert result.exit_code == 2, result.output
+        assert "no recall database here" in result.output and "--home" in result.output
+    assert not workspace.paths.database.exists() and not out.exists()
+
+
 def test_home_option_works_from_any_directory(tmp_path: Path):
     home, config = tmp_path / "data", tmp_path / "cfg"
     result = subprocess.run(
