@@ -114,7 +114,8 @@ def test_commands_run_in_forks_of_one_resident_process(tmp_path: Path, runtime: 
     assert status.returncode == 0, status.stderr
     assert "intake" in status.stdout and "compensate" in status.stdout
     other_home = {**env, "RECALL_HOME": str(tmp_path / "other")}
-    elsewhere = recall(other_home, tmp_path, "status", "-c", CAMPAIGN)
+    top_up = ("reserve", "add", "-c", CAMPAIGN, "--amount", "1.00", "--note", "test")
+    elsewhere = recall(other_home, tmp_path, *top_up)  # a new data home
     assert elsewhere.returncode == 0, elsewhere.stderr
     assert residents(runtime) == [resident]  # all four served by the same one, any data home
 
@@ -186,7 +187,7 @@ def test_no_resident_process_when_it_cannot_be_private(tmp_path: Path, runtime: 
     (runtime / "recall").mkdir(mode=0o755)
     (runtime / "recall").chmod(0o755)  # open to other users: not used
     env = environment(runtime)
-    result = recall(env, tmp_path, "status", "-c", CAMPAIGN)
+    result = recall(env, tmp_path, "reserve", "add", "-c", CAMPAIGN, "--amount", "1", "--note", "n")
     assert result.returncode == 0, result.stderr
     assert residents(runtime) == []
 
