@@ -53,17 +53,24 @@ def test_an_update_in_table_order_leaves_the_optimizer_whole(con):
     assert db.scalar(con, "select current_setting('disabled_optimizers')") == ""
 
 
+def schema_before(version: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory database with the migrations before `version` applied, as an older
+    version of recall left it."""
+    con = duckdb.connect(":memory:")
+    db.execute(con, "create table schema_migrations (version varchar primary key)")
+    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+        if path.stem < version:
+            con.execute(path.read_text(encoding="utf-8")).fetchall()
+            db.execute(con, "insert into schema_migrations values (?)", [path.stem])
+    return con
+
+
 ENTITLEMENT = ["C-1", "C", "r", "t", "1.00", "1.00", "0", "0.00", "0.00", "1.00", "1.00", "", ""]
 
 
 def test_entitlements_lose_their_key_index_and_keep_their_rows():
     """0007 rebuilds entitlements without the primary key (its index cost 20 s at 10M)."""
-    con = duckdb.connect(":memory:")
-    db.execute(con, "create table schema_migrations (version varchar primary key)")
-    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
-        if path.stem < "0007":
-            con.execute(path.read_text(encoding="utf-8")).fetchall()
-            db.execute(con, "insert into schema_migrations values (?)", [path.stem])
+    con = schema_before("0007")
     db.execute(
         con, "insert into entitlements values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ENTITLEMENT
     )
@@ -81,12 +88,7 @@ def test_entitlements_lose_their_key_index_and_keep_their_rows():
 def test_payout_lines_quarantined_before_move_out_of_the_claims_quarantine():
     """0009: a payout line is never a claim; lines a reconcile quarantined with the customer
     rows move to payout_quarantine, the customer rows stay."""
-    con = duckdb.connect(":memory:")
-    db.execute(con, "create table schema_migrations (version varchar primary key)")
-    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
-        if path.stem < "0009":
-            con.execute(path.read_text(encoding="utf-8")).fetchall()
-            db.execute(con, "insert into schema_migrations values (?)", [path.stem])
+    con = schema_before("0009")
     for sha, kind, name in [("s-list", "lists", "a.csv"), ("s-pay", "payouts", "lianpay_1.csv")]:
         db.execute(
             con,
@@ -120,12 +122,7 @@ def test_a_claim_with_two_entitlements_is_refused(con):
 def test_overrides_accepted_without_a_usable_amount_become_invalid_on_upgrade():
     """0010: such a line failed every compensate (offers.adjustment is required); invalid, a
     corrected line in a later file is taken."""
-    con = duckdb.connect(":memory:")
-    db.execute(con, "create table schema_migrations (version varchar primary key)")
-    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
-        if path.stem < "0010":
-            con.execute(path.read_text(encoding="utf-8")).fetchall()
-            db.execute(con, "insert into schema_migrations values (?)", [path.stem])
+    con = schema_before("0010")
     lines = [(1, "C-1", "override", None), (2, "C-2", "override", "0.00")]
     lines += [(3, "C-3", "override", "88.00"), (4, "C-4", "approve", None)]
     for line, claim_id, decision, amount in lines:
