@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +14,6 @@ from rich.table import Table
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from flows.config import ConfigError
 from flows.settings import Paths, configure_environment, flow_run_settings
 
 
@@ -193,24 +190,11 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-@contextmanager
-def _one_run_at_a_time() -> Iterator[None]:
-    """Another run held the data home too long: say which, exit 1."""
-    from flows.lock import RunInProgress
-
-    try:
-        yield
-    except RunInProgress as exc:
-        raise _fail(str(exc), 1) from None
-
-
 def _check_config(campaign: str) -> None:
+    """The campaign's config is valid, before any data is touched (else ConfigError: exit 2)."""
     from flows.runs import load_config
 
-    try:
-        load_config(Paths.from_env(), campaign)
-    except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
+    load_config(Paths.from_env(), campaign)
 
 
 def _print_intake(summary: Any) -> None:
@@ -244,13 +228,18 @@ EXPECTED_FAILURES = (
 )
 
 
+# Refusals of what was asked, before anything changed: exit 2 (with their subclasses).
+REFUSALS = ("ConfigError", "RunRefused", "BackupError", "ReserveRefused")
+
+
 def _failure(exc: BaseException) -> tuple[str, int]:
     """An exception as the one line a user reads, and the exit code: 2 for a configuration
-    to fix, 1 for a run that failed. Any traceback goes to the log file, which the line names."""
+    to fix or a refusal, 1 for a run that failed. Any traceback goes to the log file, which
+    the line names."""
     from flows.errors import first_line, log_traceback
 
-    if isinstance(exc, ConfigError) or "RunRefused" in (c.__name__ for c in type(exc).__mro__):
-        return str(exc), 2  # a refused run (flows.runs.RunRefused) touched nothing
+    if any(c.__name__ in REFUSALS for c in type(exc).__mro__):
+        return str(exc), 2
     if type(exc).__name__ in EXPECTED_FAILURES:
         return str(exc), 1
     log = log_traceback(exc)
@@ -300,20 +289,15 @@ def _no_tracebacks_on_the_terminal() -> None:
 
 def _check_as_of(campaign: str, as_of: date | None, parameters: dict[str, Any]) -> None:
     """The as-of guards before Prefect starts a run (the flow checks them again)."""
-    from flows.runs import AsOfRefused, DatabaseBusy, database, load_config, refuse_wrong_as_of
+    from flows.runs import database, load_config, refuse_wrong_as_of
 
     paths = Paths.from_env()
     allowed = {
         "backdate": parameters.get("allow_backdate", False),
         "future": parameters.get("allow_future", False),
     }
-    try:
-        with _one_run_at_a_time(), database(paths, "as-of check", campaign) as con:
-            refuse_wrong_as_of(con, load_config(paths, campaign), as_of or date.today(), **allowed)
-    except AsOfRefused as exc:
-        raise _fail(str(exc), 2) from None
-    except DatabaseBusy as exc:
-        raise _fail(str(exc), 1) from None
+    with database(paths, "as-of check", campaign) as con:
+        refuse_wrong_as_of(con, load_config(paths, campaign), as_of or date.today(), **allowed)
 
 
 def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -> Any:
@@ -324,10 +308,7 @@ def _run_flow(name: str, campaign: str, as_of: date | None, **parameters: Any) -
     _check_config(campaign)
     from flows.inbox import settle_seconds
 
-    try:
-        settle_seconds()  # RECALL_INBOX_SETTLE_SECONDS, before any run starts
-    except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
+    settle_seconds()  # RECALL_INBOX_SETTLE_SECONDS checked before any run starts
     _check_as_of(campaign, as_of, parameters)  # a refused run starts no Prefect server
     embedded.start()  # the Prefect API starts while this process imports the flow's modules
     import importlib
@@ -548,12 +529,9 @@ def run_nightly(
     options = _rendering_options(
         runner, dask_address, batch_size, partitions, partition_by, work_pool
     )
-    from flows.backup import BackupError, backups_keep
+    from flows.backup import backups_keep
 
-    try:
-        backups_keep()
-    except BackupError as exc:
-        raise _fail(str(exc), 2) from None
+    backups_keep()  # a bad RECALL_BACKUPS_KEEP is refused before any campaign runs
     options |= _allowances(allow_backdate, allow_future)
     campaigns = [campaign]
     if campaign == "all":
@@ -596,12 +574,9 @@ def requeue(
 ) -> None:
     """Read the quarantined rows of archived customer lists again as of a day (after an intake
     with a wrong --as-of): rows that pass become claims; the next compensate offers them."""
-    from flows.requeue import RequeueRefused, check_reason
+    from flows.requeue import check_reason
 
-    try:
-        check_reason(reason)
-    except RequeueRefused as exc:
-        raise _fail(str(exc), 2) from None
+    check_reason(reason)
     options = {"file": file, "reason": reason} | _allowances(allow_backdate, allow_future)
     summary = _run_flow("requeue", campaign, as_of, **options)
     files = Table(title=f"Requeue run {summary.run_id}", title_justify="left")
@@ -712,8 +687,7 @@ def status(
 
     _check_config(campaign)
     _existing_database()
-    with _one_run_at_a_time():
-        found = campaign_status(Paths.from_env(), campaign, last)
+    found = campaign_status(Paths.from_env(), campaign, last)
     runs = Table(title=f"{campaign}: last runs", title_justify="left")
     for column in ("run", "flow", "as of", "status", "started", "message"):
         runs.add_column(column, overflow="fold")
@@ -747,7 +721,7 @@ def reserve_add(
     as_of: AsOfOpt = None,
 ) -> None:
     """Record a top-up of the campaign's budget reserve in the ledger (negative: a correction)."""
-    from flows.budget import ReserveRefused, add_top_up
+    from flows.budget import add_top_up
     from flows.money import parse_money
 
     _check_config(campaign)
@@ -755,11 +729,7 @@ def reserve_add(
         value = parse_money(amount)
     except ValueError as exc:
         raise _fail(f"--amount: {exc}", 2) from None
-    try:
-        with _one_run_at_a_time():
-            entry = add_top_up(Paths.from_env(), campaign, value, note, as_of or date.today())
-    except ReserveRefused as exc:
-        raise _fail(str(exc), 2) from None
+    entry = add_top_up(Paths.from_env(), campaign, value, note, as_of or date.today())
     console.print(f"reserve ledger entry {entry}: {value:+,.2f} for {campaign}")
 
 
@@ -767,16 +737,9 @@ def reserve_add(
 def backup() -> None:
     """Make a backup of the database now in RECALL_HOME/backups/ (keeps the last
     RECALL_BACKUPS_KEEP, default 7) and print its folder."""
-    from flows.backup import BackupError, make_backup
-    from flows.runs import DatabaseBusy
+    from flows.backup import make_backup
 
-    try:
-        with _one_run_at_a_time():
-            made = make_backup(Paths.from_env())
-    except BackupError as exc:
-        raise _fail(str(exc), 2) from None
-    except DatabaseBusy as exc:
-        raise _fail(str(exc), 1) from None
+    made = make_backup(Paths.from_env())
     console.print(f"latest runs: {made.describe()}", highlight=False, soft_wrap=True)
     console.print(f"backup: {made.path}", highlight=False, soft_wrap=True)
 
@@ -790,16 +753,10 @@ def restore(
 ) -> None:
     """Put a backup in place of the database; the database it replaces is kept in
     RECALL_HOME/replaced/. Refused while a run holds the data home."""
-    from flows.backup import BackupError, entries_not_restored
+    from flows.backup import entries_not_restored
     from flows.backup import restore as restore_backup
-    from flows.lock import RunInProgress
 
-    try:
-        done = restore_backup(Paths.from_env(), source)
-    except BackupError as exc:
-        raise _fail(str(exc), 2) from None
-    except RunInProgress as exc:
-        raise _fail(str(exc), 1) from None
+    done = restore_backup(Paths.from_env(), source)
     console.print(f"restored {done.backup.path}", highlight=False, soft_wrap=True)
     console.print(f"latest runs: {done.backup.describe()}", highlight=False, soft_wrap=True)
     if done.replaced:
@@ -830,8 +787,7 @@ def export_claims(
 
     _check_config(campaign)
     _existing_database()
-    with _one_run_at_a_time():
-        rows = export(Paths.from_env(), campaign, out)
+    rows = export(Paths.from_env(), campaign, out)
     console.print(f"wrote {rows:,} rows to {out}")
 
 
