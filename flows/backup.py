@@ -39,6 +39,11 @@ MANIFEST = "backup.json"
 DATABASE_BEHIND = "the database does not know them"
 
 
+class DatabaseBehind(Exception):
+    """Files on disk (instructions, letters) the database does not know: it is lost or older
+    than they are, and would make them again. Nothing was written; restore a backup."""
+
+
 class BackupError(Exception):
     """Bad usage: a setting or a folder that cannot be used; nothing was changed."""
 

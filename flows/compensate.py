@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import db
-from flows.backup import DATABASE_BEHIND, restore_hint
+from flows.backup import DATABASE_BEHIND, DatabaseBehind, restore_hint
 from flows.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
 from flows.config import CampaignConfig
 from flows.crash import crash_point
@@ -34,9 +34,8 @@ class BudgetHalt(Exception):
     """The run's new offers do not fit the reserve; no offers were made."""
 
 
-class InstructedUnknown(Exception):
-    """Instruction files on disk hold payment refs the database does not know: it is lost or
-    older than they are, and would instruct them again. Nothing was written."""
+class InstructedUnknown(DatabaseBehind):
+    """Instruction files on disk hold payment refs the database does not know."""
 
 
 class DoubledEntitlement(Exception):

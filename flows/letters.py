@@ -21,7 +21,7 @@ from prefect.utilities.annotations import quote
 
 from flows import db
 from flows.approvals import TemplateNotApproved, template_files, verify
-from flows.backup import DATABASE_BEHIND, restore_hint
+from flows.backup import DATABASE_BEHIND, DatabaseBehind, restore_hint
 from flows.config import CampaignConfig
 from flows.crash import crash_point
 from flows.io import atomic_path, owner_only
@@ -96,9 +96,8 @@ def approved_templates(run: Run, due: int) -> Templates:
         return Templates(template_files(templates_dir()), warning)
 
 
-class LettersUnknown(Exception):
-    """Letters on disk the database does not know: it is lost or older than they are, and would
-    write them again. Nothing was written or deleted."""
+class LettersUnknown(DatabaseBehind):
+    """Letters on disk the database does not know (none is deleted)."""
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)

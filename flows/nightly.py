@@ -10,7 +10,7 @@ from typing import Any
 
 from prefect import flow
 
-from flows.backup import DATABASE_BEHIND, backups_keep, make_backup
+from flows.backup import DatabaseBehind, backups_keep, make_backup
 from flows.crash import crash_point
 from flows.lock import exclusive
 from flows.progress import report
@@ -121,7 +121,7 @@ def back_up(paths: Paths, summary: NightlySummary) -> None:
     the night still holds the data home; a failed backup fails the night. Not when the night
     found the database behind the files on disk (lost or older): a copy of it would only push a
     good backup out."""
-    if summary.failed and DATABASE_BEHIND in summary.failed:
+    if any(isinstance(error, DatabaseBehind) for error in summary.errors.values()):
         skipped = "skipped: the database is behind the files on disk"
         summary.steps.append({"step": "backup", "run_id": "-", "outcome": skipped})
         return

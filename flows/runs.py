@@ -135,7 +135,7 @@ def open_database(paths: Paths) -> duckdb.DuckDBPyConnection:
         raise DatabaseUnreadable(
             f"{paths.database}: cannot be read as a recall database ({reason}); nothing was "
             f"changed. If it is damaged, put the last good backup back with "
-            f"`recall restore --from DIR` (backups in {paths.home / 'backups'})"
+            f"`recall restore --from DIR` (backups in {paths.backups})"
         ) from exc
 
 
