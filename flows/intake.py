@@ -60,6 +60,14 @@ def raw_rows(frame: pl.LazyFrame, lines: pl.Series, target: Path) -> None:
     wanted.select(pl.col(LINE_NO).alias("line_no"), raw_cells()).sink_parquet(target)
 
 
+def read_list(copy: Path, config: CampaignConfig, file_name: str, workdir: Path) -> pl.LazyFrame:
+    """A customer list's table as read with its source's encoding and sheet (`file_name`: its
+    name as dropped in the inbox, which picks the source; `copy`: the archived copy)."""
+    source = config.source_for(file_name)
+    encoding, sheet = (source.encoding, source.sheet) if source else ("utf-8", None)
+    return read_table(copy, encoding, sheet, workdir)
+
+
 def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str) -> pl.LazyFrame:
     """Rename a file's columns to the canonical ones (source mapping, then names as given)."""
     source = config.source_for(file_name)
@@ -110,12 +118,10 @@ def parse_rows(run: Run) -> None:
 )
 def ingest_file(run: Run, path: Path) -> FileOutcome:
     """Archive one file by sha256 and load its rows as claims or quarantine, in one transaction."""
-    source = run.config.source_for(path.name)
     read_as: list[pl.LazyFrame] = []  # the file as read_table gives it, for raw_rows
 
     def read(copy: Path, workdir: Path) -> pl.LazyFrame:
-        encoding, sheet = (source.encoding, source.sheet) if source else ("utf-8", None)
-        read_as.append(read_table(copy, encoding, sheet, workdir))
+        read_as.append(read_list(copy, run.config, path.name, workdir))
         return canonical_frame(read_as[-1], run.config, path.name)
 
     def load(stage: Path, sha256: str, seq: int) -> int:

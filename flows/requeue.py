@@ -18,8 +18,8 @@ from flows import db
 from flows.config import CANONICAL_COLUMNS
 from flows.crash import crash_point
 from flows.inbox import stage_view
-from flows.intake import canonical_frame, classify, parse_rows
-from flows.io import FileRejected, read_table, sha256_file, sink_stage
+from flows.intake import canonical_frame, classify, parse_rows, read_list
+from flows.io import FileRejected, sha256_file, sink_stage
 from flows.progress import report
 from flows.runs import Run, RunRefused, database, flow_run
 from flows.settings import Paths
@@ -91,14 +91,11 @@ def read_archived(run: Run, sha256: str, file_name: str, archived: Path, seq: in
             f"{file_name}: its archived copy {archived} is missing or no longer hashes to its "
             f"name; restore the archive from a backup (`recall restore`) and requeue again"
         )
-    source = run.config.source_for(file_name)
-    encoding, sheet = (source.encoding, source.sheet) if source else ("utf-8", None)
     with tempfile.TemporaryDirectory(dir=run.paths.home) as tmp:
         workdir = Path(tmp)
         try:
-            frame = canonical_frame(
-                read_table(archived, encoding, sheet, workdir), run.config, file_name
-            )
+            table = read_list(archived, run.config, file_name, workdir)
+            frame = canonical_frame(table, run.config, file_name)
             stage, _ = sink_stage(frame, archived, workdir)
         except FileRejected as exc:
             raise RequeueRefused(
