@@ -197,12 +197,13 @@ def _local(tag: str) -> str:
 
 
 def _find(element: Element | None, *path: str) -> Element | None:
-    """The first descendant along `path` of local names, whatever the camt version's namespace."""
+    """The first descendant along `path` of local names (read_camt strips every tag to its
+    local name, whatever the camt version's namespace, so that the C `find` does this)."""
     found = element
     for name in path:
         if found is None:
             return None
-        found = next((c for c in found if _local(c.tag) == name), None)
+        found = found.find(name)
     return found
 
 
@@ -212,7 +213,7 @@ def _text(element: Element | None, *path: str) -> str | None:
 
 
 def _everywhere(element: Element, name: str) -> Iterator[Element]:
-    return (c for c in element.iter() if _local(c.tag) == name)
+    return element.iter(name)  # tags are local names (read_camt)
 
 
 def _amount(element: Element | None) -> tuple[Decimal, str] | None:
@@ -277,13 +278,13 @@ def read_camt(path: Path, workdir: Path) -> BankFile:
     depth, entry_no = 0, 0
     try:
         for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True):
-            name = _local(element.tag)
             if event == "start":
+                name = element.tag = _local(tag := element.tag)  # what _find looks for
                 depth += 1
                 if depth == 1 and name != "Document":
                     raise FileRejected("not an ISO 20022 document (no Document element)")
                 if depth == 1:
-                    version = element.tag.partition("}")[0].rpartition(":")[2]
+                    version = tag.partition("}")[0].rpartition(":")[2]
                     fmt = version if version.startswith("camt.") else fmt
                 elif depth == 2:
                     if name not in MESSAGES:
@@ -293,6 +294,7 @@ def read_camt(path: Path, workdir: Path) -> BankFile:
                 elif depth == 3 and name == report:
                     current = CamtStatement(len(statements) + 1)
                 continue
+            name = element.tag
             depth -= 1
             if current is None or depth < 2:
                 continue
