@@ -42,7 +42,7 @@ def demo_pipeline() -> list[str]:
 
 
 def main() -> None:
-    from bench import letters, overhead, pipeline, scale_out, startup
+    from bench import letters, overhead, pipeline, scale_out, startup, statements
 
     sizes = tuple(
         int(n) for n in os.environ.get("BENCH_SIZES", "100000,1000000,10000000").split(",")
@@ -50,6 +50,8 @@ def main() -> None:
     sections = [*demo_pipeline(), "", *letters.main(), "", *scale_out.main(), ""]
     sections += [*startup.main(), ""]
     sections += [*pipeline.main(sizes), ""]
+    statements_size = os.environ.get("BENCH_STATEMENTS_SIZE")
+    sections += [*statements.main(int(statements_size or statements.DEFAULT_CLAIMS)), ""]
     sections += overhead.main(int(os.environ.get("BENCH_OVERHEAD_SIZE", "100000")))
     header = [
         "# Benchmark results",
