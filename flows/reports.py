@@ -16,12 +16,13 @@ from flows import db
 from flows.crash import crash_point
 from flows.io import atomic_path, money_columns, owner_only, write_workbook
 from flows.settings import templates_dir
+from flows.statements import PAYOUT_FILES
 
 if TYPE_CHECKING:
     from flows.reconcile import ReconcileSummary
     from flows.runs import Run
 
-SHEETS = ("Summary", "Exceptions", "By tier", "By region", "Aging")
+SHEETS = ("Summary", "Exceptions", "By tier", "By region", "Aging", "Payout files")
 HTML_EXCEPTIONS = 200  # rows shown in the HTML report; the CSV and workbook hold them all
 
 
@@ -74,11 +75,17 @@ def tables(run: Run, summary: ReconcileSummary) -> dict[str, pl.DataFrame]:
     )
     frames = {"Summary": summary_frame}
     for sheet, statement in zip(
-        SHEETS[1:],
+        SHEETS[1:5],
         ("reconcile/exceptions", "reconcile/by_tier", "reconcile/by_region", "reconcile/aging"),
         strict=True,
     ):
         frames[sheet] = run.con.sql(db.sql_text(statement), params={"campaign": run.campaign}).pl()
+    fates = pl.DataFrame(
+        [{c: row.get(c) for c in PAYOUT_FILES} for row in summary.payout_files],
+        schema=PAYOUT_FILES,
+    )
+    inert = "* replace (recall_safe_text(file) as file, recall_safe_text(message) as message)"
+    frames["Payout files"] = run.con.from_arrow(fates.to_arrow()).select(inert).pl()
     return frames
 
 
@@ -173,7 +180,7 @@ def write_html(
         tables={
             name: {"columns": frame.columns, "rows": frame.rows()}
             for name, frame in frames.items()
-            if name in ("By tier", "By region", "Aging")
+            if name in ("By tier", "By region", "Aging", "Payout files")
         },
         exceptions={
             "columns": exceptions.columns,
