@@ -457,7 +457,7 @@ def _print_reconciliation(summary: Any, currency: str) -> None:
     for item, cls, count, instructed, paid in summary.classes:
         classes.add_row(item, cls, f"{count:,}", f"{instructed:,.2f}", f"{paid:,.2f}")
     console.print(classes)
-    from flows.reports import summary_rows
+    from flows.reports import UNMATCHED, summary_rows
 
     money = Table(title=f"Reserve position ({currency})", title_justify="left")
     money.add_column("")
@@ -465,6 +465,8 @@ def _print_reconciliation(summary: Any, currency: str) -> None:
     for row in summary_rows(summary):
         if row["amount"] is not None:
             money.add_row(row["metric"], f"{row['amount']:,.2f}")
+        elif row["metric"].startswith(tuple(UNMATCHED.values())):  # in another currency
+            money.add_row(row["metric"], row["note"])
     money.add_row("utilisation", f"{summary.position.utilisation:.1%}")
     console.print(money)
     if summary.reissued:

@@ -116,6 +116,8 @@ class ReconcileSummary:
     alerts: list[Alert]
     reissued: int
     payout_files: list[dict[str, Any]]  # payout_files.csv: each statement's or file's fate
+    unmatched: list[Unmatched]  # paid to refs not ours, or in another currency, per currency
+    currency: str  # the campaign's: the only one the totals and the position add up
     reports: Path | None = None
 
 
@@ -213,6 +215,24 @@ def money_totals(con: duckdb.DuckDBPyConnection, campaign: str) -> dict[str, Dec
     return dict(zip(names, cursor.fetchone() or (), strict=True))
 
 
+@dataclass(frozen=True)
+class Unmatched:
+    """Money moved by payouts that pay no instruction of ours, in one currency, net."""
+
+    kind: str  # unknown_ref | currency_mismatch
+    currency: str
+    payouts: int
+    net: Decimal
+
+
+def unmatched_money(con: duckdb.DuckDBPyConnection, campaign: str) -> list[Unmatched]:
+    """Per class and currency: never added across currencies (SPEC §7)."""
+    return [
+        Unmatched(str(k), str(c), int(n), Decimal(v))
+        for k, c, n, v in db.run(con, "reconcile/unmatched_money", campaign=campaign)
+    ]
+
+
 @task(cache_policy=NO_CACHE)
 def position(run: Run, totals: dict[str, Decimal]) -> ReservePosition:
     budget, _ = reserve_position(run.con, run.config)
@@ -281,7 +301,16 @@ def reconcile(
         fates = payout_file_rows(run, files)
         alerts = [Alert("statement_unbalanced", "error", m) for m in unbalanced(fates)]
         summary = ReconcileSummary(
-            run.run_id, files, classes, totals, reserve, alerts + reserve.alerts(), reissued, fates
+            run.run_id,
+            files,
+            classes,
+            totals,
+            reserve,
+            alerts + reserve.alerts(),
+            reissued,
+            fates,
+            unmatched_money(run.con, run.campaign),
+            run.config.campaign.currency,
         )
         folder = write_outputs(run, summary)
         publish(summary, run.config.campaign.currency)

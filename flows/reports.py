@@ -26,6 +26,15 @@ SHEETS = ("Summary", "Exceptions", "By tier", "By region", "Aging", "Payout file
 HTML_EXCEPTIONS = 200  # rows shown in the HTML report; the CSV and workbook hold them all
 
 
+UNMATCHED = {"unknown_ref": "paid to unknown refs", "currency_mismatch": "paid in another currency"}
+
+
+def unmatched(summary: ReconcileSummary, kind: str, currency: str) -> Decimal:
+    return sum(
+        (u.net for u in summary.unmatched if (u.kind, u.currency) == (kind, currency)), Decimal(0)
+    )
+
+
 def summary_rows(summary: ReconcileSummary) -> list[dict[str, Any]]:
     """Rows of the Summary sheet (metric and an amount, a count or a note): the reserve
     position, the totals, items per class and the alerts."""
@@ -43,12 +52,20 @@ def summary_rows(summary: ReconcileSummary) -> list[dict[str, Any]]:
         ("  of which paid in excess (overpaid, duplicates)", t["paid_in_excess"]),
         ("outstanding", t["outstanding"]),
         ("failed, not reissued (unpayable)", t["failed_not_reissued"]),
-        ("paid to unknown refs", t["unknown_ref"]),
-        ("paid in another currency", t["currency_mismatch"]),
     ]
+    own = summary.currency
+    money.append(("paid to unknown refs", unmatched(summary, "unknown_ref", own)))
     rows: list[dict[str, Any]] = [
         {"metric": m, "amount": v, "count": None, "note": None} for m, v in money
     ]
+    # money in other currencies: told per currency, never added to the campaign's
+    for u in summary.unmatched:
+        if u.currency != own:
+            what = UNMATCHED[u.kind]
+            note = f"{u.currency} {u.net:,.2f} (not added to the {own} totals)"
+            rows.append(
+                {"metric": f"{what}, {u.currency}", "amount": None, "count": None, "note": note}
+            )
     rows.append(
         {"metric": "utilisation", "amount": None, "count": None, "note": f"{p.utilisation:.1%}"}
     )
@@ -176,6 +193,9 @@ def write_html(
         alerts=summary.alerts,
         classes=summary.classes,
         reissued=summary.reissued,
+        other_currencies=[
+            (UNMATCHED[u.kind], u) for u in summary.unmatched if u.currency != summary.currency
+        ],
         charts=charts(run, frames),
         tables={
             name: {"columns": frame.columns, "rows": frame.rows()}
