@@ -246,6 +246,7 @@ class CamtStatement:
     closing: tuple[Decimal, str] | None = None
     position: int = 0  # of the entry within the statement
     tally: Tally = field(default_factory=Tally)
+    booked_only: bool = False  # a camt.053 statement: an entry without a status is booked
 
     def balance(self, element: Element) -> None:
         code = _text(element, "Tp", "CdOrPrtry", "Cd") or _text(element, "Tp", "CdOrPrtry", "Prtry")
@@ -292,7 +293,7 @@ def read_camt(path: Path, workdir: Path) -> BankFile:
                     report, kind = MESSAGES[name]
                     fmt = fmt if fmt.startswith(kind) else kind
                 elif depth == 3 and name == report:
-                    current = CamtStatement(len(statements) + 1)
+                    current = CamtStatement(len(statements) + 1, booked_only=report == "Stmt")
                 continue
             name = element.tag
             depth -= 1
@@ -323,7 +324,8 @@ def read_camt(path: Path, workdir: Path) -> BankFile:
 def _camt_entry(entry: Element, entry_no: int, statement: CamtStatement, sink: RowSink) -> None:
     """One entry: nothing unless booked; else one transaction per TxDtls (the entry itself
     when it has none), each a payout, not ours, or quarantined."""
-    if (_text(entry, "Sts", "Cd") or _text(entry, "Sts")) != "BOOK":
+    status = _text(entry, "Sts", "Cd") or _text(entry, "Sts")
+    if status != "BOOK" and not (status is None and statement.booked_only):
         return
     tally = statement.tally
     amount = _amount(_find(entry, "Amt"))
@@ -472,6 +474,8 @@ def read_mt940(path: Path, workdir: Path) -> BankFile:
     statements: list[Mt940Statement] = []
     current: Mt940Statement | None = None
     for tag, line_no, value in _mt940_tags(_mt940_text(path)):
+        if tag == "?" and current is None:
+            continue  # a header before the first statement (Rabobank's ":940:")
         if tag == "20" or current is None:
             current = Mt940Statement(len(statements) + 1)
             statements.append(current)
@@ -500,6 +504,7 @@ def read_mt940(path: Path, workdir: Path) -> BankFile:
             current.transactions[-1][2] = value
         elif tag == "?":
             current.transactions.append([line_no, None, value])
+    statements = [s for s in statements if s.reference or s.transactions or s.opening]
     if not statements:
         raise FileRejected("no MT940 statement in the file (no :20: or :61: tag)")
     sink = RowSink(workdir)
@@ -510,18 +515,20 @@ def read_mt940(path: Path, workdir: Path) -> BankFile:
 
 
 def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
-    from mt940.tags import TAG_BY_ID
+    from mt940.tags import TAG_BY_ID, StatementASNB
 
-    grammar = TAG_BY_ID[61].re
+    # the SWIFT grammar, then ASN's (an IBAN as customer reference: 34 characters, not 16)
+    grammars = (TAG_BY_ID[61].re, StatementASNB().re)
     tally = Tally()
     tally.digest = statement.digest
     currency = (statement.opening or statement.closing or (None, ""))[1]
     for position, (line_no, value, details) in enumerate(statement.transactions, 1):
         tally.entries += 1
         fallback = f"{statement.account or '-'}/{statement.statement_id}/{position}"
-        found = grammar.match(value) if value is not None else None
+        found = next((m for g in grammars if value is not None and (m := g.match(value))), None)
         amount = decimal(found.group("amount")) if found else None
-        if found is None or amount is None:
+        mark = found.group("status").upper() if found else ""
+        if found is None or amount is None or mark not in MT940_DIRECTION:
             tally.quarantined += 1
             what = (
                 "a garbled line" if value is None else "a :61: line the MT940 grammar cannot read"
@@ -543,7 +550,6 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
                 )
             )
             continue
-        mark = found.group("status").upper()
         direction = MT940_DIRECTION[mark]
         tally.money(direction, currency, amount)
         joined = SUBFIELD.sub("", details.replace("\n", ""))

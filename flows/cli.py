@@ -434,13 +434,30 @@ def _print_reconciliation(summary: Any, currency: str) -> None:
     console.print(
         f"reconcile run {summary.run_id}: {', '.join(new) or 'no new payout files'}{seen}"
     )
+    statements = [r for r in summary.payout_files if r.get("statement_id")]
+    if statements:
+        told = Table(title="Bank statements", title_justify="left")
+        for column in ("file", "statement", "entries", "ours", "quarantined", "not ours"):
+            told.add_column(column, justify="left" if column in ("file", "statement") else "right")
+        told.add_column("balance")
+        told.add_column("status")
+        for r in statements:
+            balance = {True: "ok", False: "DOES NOT ADD UP", None: "none given"}[r["balance_ok"]]
+            told.add_row(
+                r["file"],
+                r["statement_id"],
+                *(f"{r[c]:,}" for c in ("entries", "payouts_loaded", "quarantined", "not_ours")),
+                balance,
+                r["status"],
+            )
+        console.print(told)
     classes = Table(title="Instructions and payouts per class", title_justify="left")
     for column in ("item", "class", "count", "instructed", "paid"):
         classes.add_column(column, justify="left" if column in ("item", "class") else "right")
     for item, cls, count, instructed, paid in summary.classes:
         classes.add_row(item, cls, f"{count:,}", f"{instructed:,.2f}", f"{paid:,.2f}")
     console.print(classes)
-    from flows.reports import summary_rows
+    from flows.reports import UNMATCHED, summary_rows
 
     money = Table(title=f"Reserve position ({currency})", title_justify="left")
     money.add_column("")
@@ -448,6 +465,8 @@ def _print_reconciliation(summary: Any, currency: str) -> None:
     for row in summary_rows(summary):
         if row["amount"] is not None:
             money.add_row(row["metric"], f"{row['amount']:,.2f}")
+        elif row["metric"].startswith(tuple(UNMATCHED.values())):  # in another currency
+            money.add_row(row["metric"], row["note"])
     money.add_row("utilisation", f"{summary.position.utilisation:.1%}")
     console.print(money)
     if summary.reissued:

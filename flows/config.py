@@ -50,7 +50,8 @@ CANONICAL_COLUMNS = (
 )
 
 
-PAYOUT_STATUSES = ("paid", "failed", "returned", "reversed")
+# reversed: a payment reversed (money back); return_reversed: a return reversed (paid again)
+PAYOUT_STATUSES = ("paid", "failed", "returned", "reversed", "return_reversed")
 PAYOUT_COLUMNS = (
     "payment_ref",
     "provider_txn_id",
@@ -266,15 +267,35 @@ class Provider(InboxFile):
         return value
 
 
+class PayoutAccount(Strict):
+    """An account our payouts are made from: a bank statement for any other is rejected."""
+
+    id: str = Field(min_length=4)  # IBAN or account number as the bank writes it; spaces ignored
+    name: str = ""
+
+    def matches(self, account: str | None) -> bool:
+        """The statement's account names this one (an MT940 :25: may add the bank's BIC, a
+        camt IBAN carries no spaces)."""
+        own = self.id.replace(" ", "").upper()
+        return account is not None and own in account.replace(" ", "").upper()
+
+
 class Payments(Strict):
     max_reissues: int = Field(ge=0)
     providers: list[Provider] = []
+    accounts: list[PayoutAccount] = []
 
     def provider_for(self, file_name: str) -> Provider | None:
         """The first provider whose glob pattern matches the file name."""
         from fnmatch import fnmatchcase
 
         return next((p for p in self.providers if fnmatchcase(file_name, p.pattern)), None)
+
+
+class Reconcile(Strict):
+    # a bank statement whose opening balance and booked entries do not make its closing
+    # balance is an error alert; "reject" (the default) also rejects its file, "load" loads it
+    statement_balance: Literal["reject", "load"] = "reject"
 
 
 class LocalText(Strict):
@@ -339,6 +360,7 @@ class CampaignConfig(Strict):
     review: Review
     budget: Budget
     payments: Payments
+    reconcile: Reconcile = Reconcile()
     letters: Letters = Letters()
     schedule: Schedule = Schedule()
     sources: list[Source] = []

@@ -74,6 +74,17 @@ def view(
         con.execute(f"drop view if exists {name}")  # a fixed name, never input
 
 
+@contextmanager
+def table_of(con: duckdb.DuckDBPyConnection, name: str, frame: Any) -> Iterator[None]:
+    """A few rows made in Python (a Polars frame) as the table `name` for the block, which the
+    statements of sql/ read by name; registered in this session only, never stored."""
+    con.register(name, frame.to_arrow())
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply sql/schema/*.sql not yet recorded, in name order; returns what was applied."""
     execute(

@@ -66,12 +66,30 @@ def _camt_entry(
       </Ntry>"""
 
 
-def camt_document(kind: str, message_id: str, day: date, entries: list[str]) -> str:
-    """A camt.053 statement (`Stmt`) or camt.054 notification (`Ntfctn`) of our payout account."""
+OPENING = Decimal("2500000.00")  # the payout account's balance at the start of a statement
+
+
+def _camt_balance(code: str, amount: Decimal, day: date) -> str:
+    return f"""
+      <Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">{amount}</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>"""
+
+
+def camt_document(
+    kind: str, message_id: str, day: date, entries: list[str], paid_out: Decimal = Decimal(0)
+) -> str:
+    """A camt.053 statement (`Stmt`, with opening and closing balances: `paid_out` is what
+    its entries take from the account) or camt.054 notification (`Ntfctn`) of our payout
+    account."""
     namespace, message, report = {
         "053": (CAMT053, "BkToCstmrStmt", "Stmt"),
         "054": (CAMT054, "BkToCstmrDbtCdtNtfctn", "Ntfctn"),
     }[kind]
+    balances = ""
+    if kind == "053":
+        balances = _camt_balance("OPBD", OPENING, day) + _camt_balance(
+            "CLBD", OPENING - paid_out, day
+        )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="{namespace}">
   <{message}>
@@ -79,7 +97,9 @@ def camt_document(kind: str, message_id: str, day: date, entries: list[str]) -> 
     <{report}>
       <Id>{message_id}-1</Id>
       <CreDtTm>{day}T18:00:00</CreDtTm>
-      <Acct><Id><Othr><Id>6222020200012345678</Id></Othr></Id><Ccy>CNY</Ccy></Acct>{"".join(entries)}
+      <Acct><Id><Othr><Id>6222020200012345678</Id></Othr></Id><Ccy>CNY</Ccy></Acct>{balances}{
+        "".join(entries)
+    }
     </{report}>
   </{message}>
 </Document>
@@ -96,14 +116,16 @@ def mt940_statement(reference: str, day: date, lines: list[tuple[str, Decimal, s
         f":20:{reference}",
         ":25:ICBKCNBJ/6222020200012345678",
         ":28C:00042/001",
-        f":60F:C{yymmdd}CNY2500000,00",
+        f":60F:C{yymmdd}CNY{str(OPENING).replace('.', ',')}",
     ]
     for ref, amount, bank_ref, mark in lines:
         body.append(
             f":61:{yymmdd}{day:%m%d}{mark}{str(amount).replace('.', ',')}NTRFNONREF//{bank_ref}"
         )
         body.append(f":86:/EREF/{ref}/REMI/Recall compensation")
-    body += [f":62F:C{yymmdd}CNY2400000,00", "-"]
+    paid_out = sum((a if mark == "D" else -a for _, a, _, mark in lines), Decimal(0))
+    closing = str(OPENING - paid_out).replace(".", ",")
+    body += [f":62F:C{yymmdd}CNY{closing}", "-"]
     return "\n".join(body) + "\n"
 
 
@@ -148,7 +170,9 @@ def write_demo_payouts(paths: Paths, round_no: int) -> list[Path]:
             _camt_entry(ref, amount, day, f"CAMT-P-{n}", True)
             for n, (ref, amount, *_) in enumerate(special[8:12])
         ]
-        statement.write_text(camt_document("053", f"S{day:%Y%m%d}", day, entries), "utf-8")
+        paid_out = sum((a for _, a, *_ in special[8:12]), Decimal(0))
+        document = camt_document("053", f"S{day:%Y%m%d}", day, entries, paid_out)
+        statement.write_text(document, "utf-8")
         mt940 = inbox / f"icbc_{day:%Y%m%d}.sta"
         lines = [
             (ref, amount, f"ICBC{n:06d}", "D") for n, (ref, amount, *_) in enumerate(special[12:17])

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -18,8 +19,18 @@ from flows.budget import reserve_position
 from flows.compensate import check_instruction_files, write_instruction_files
 from flows.crash import crash_point
 from flows.inbox import FileOutcome, ingest, load_waiting, stage_view
-from flows.payout_files import read_payouts
+from flows.payout_files import PayoutRead, read_payouts
 from flows.runs import Run, flow_run
+from flows.statements import (
+    PAYOUT_FILES,
+    StatementFate,
+    StatementsRejected,
+    fate_rows,
+    judge,
+    record,
+    staged_counts,
+    unbalanced,
+)
 
 UTILISATION_WARNING = Decimal("0.90")
 
@@ -104,26 +115,72 @@ class ReconcileSummary:
     position: ReservePosition
     alerts: list[Alert]
     reissued: int
+    payout_files: list[dict[str, Any]]  # payout_files.csv: each statement's or file's fate
+    unmatched: list[Unmatched]  # paid to refs not ours, or in another currency, per currency
+    currency: str  # the campaign's: the only one the totals and the position add up
     reports: Path | None = None
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def load_payout_file(run: Run, path: Path) -> FileOutcome:
-    """Archive one payout file by sha256 and load its new payouts (by provider_txn_id)."""
+    """Archive one payout file by sha256 and load its new payouts (by provider_txn_id); a bank
+    file's statements each loaded, skipped when seen before, or the file rejected
+    (flows.statements)."""
+    read_as: list[PayoutRead] = []
+    fates: list[StatementFate] = []
 
     def read(copy: Path, workdir: Path) -> pl.LazyFrame:
-        return read_payouts(copy, run.config, workdir, path.name)
+        found = read_payouts(copy, run.config, workdir, path.name)
+        read_as.append(found)
+        try:
+            fates.extend(judge(run.con, run.config, run.campaign, found))
+        except StatementsRejected as exc:
+            fates.extend(exc.fates)
+            raise
+        skipped = [f.statement.statement_no for f in fates if f.status == "skipped"]
+        if not skipped:
+            return found.frame
+        return found.frame.filter(~pl.col("statement_no").is_in(skipped).fill_null(False))
 
     def load(stage: Path, sha256: str, seq: int) -> int:
         with stage_view(run.con, "stage_payouts", stage, path, sha256, seq):
             db.run(run.con, "reconcile/payout_rows")
         db.run(run.con, "reconcile/payout_quarantine", campaign=run.campaign, run_id=run.run_id)
         db.run(run.con, "reconcile/payouts", campaign=run.campaign, run_id=run.run_id)
-        return int(
-            db.scalar(run.con, "select count(*) from payout_rows where quarantine_reasons <> ''")
+        counts = staged_counts(run.con)
+        record(
+            run.con, run.campaign, run.run_id, sha256, path.name, read_as[0].format, fates, counts
         )
+        return sum(c[1] for c in counts.values())
 
-    return ingest(run, "payouts", path, read, load)
+    outcome = ingest(run, "payouts", path, read, load)
+    if outcome.status == "rejected" and fates:
+        record(
+            run.con, run.campaign, run.run_id, outcome.sha256, path.name, read_as[0].format, fates
+        )
+    return outcome
+
+
+def payout_file_rows(run: Run, files: list[FileOutcome]) -> list[dict[str, Any]]:
+    """payout_files.csv: a row per bank statement read by this run, and one per other file
+    (a provider's file, or one skipped, rejected, left or not read) with what became of it."""
+    rows = fate_rows(run.con, run.campaign, run.run_id)
+    told = {r["file"] for r in rows}
+    for f in files:
+        if f.file_name in told:
+            continue
+        rows.append(
+            dict.fromkeys(PAYOUT_FILES)
+            | {
+                "file": f.file_name,
+                "format": Path(f.file_name).suffix.lower().lstrip("."),
+                "entries": f.rows or None,
+                "quarantined": f.quarantined or None,
+                "status": f.status,
+                "message": f.message,
+            }
+        )
+    return rows
 
 
 def classify(
@@ -156,6 +213,24 @@ def money_totals(con: duckdb.DuckDBPyConnection, campaign: str) -> dict[str, Dec
     cursor = con.execute(db.sql_text("reconcile/totals"), {"campaign": campaign})
     names = [d[0] for d in cursor.description or []]
     return dict(zip(names, cursor.fetchone() or (), strict=True))
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """Money moved by payouts that pay no instruction of ours, in one currency, net."""
+
+    kind: str  # unknown_ref | currency_mismatch
+    currency: str
+    payouts: int
+    net: Decimal
+
+
+def unmatched_money(con: duckdb.DuckDBPyConnection, campaign: str) -> list[Unmatched]:
+    """Per class and currency: never added across currencies (SPEC §7)."""
+    return [
+        Unmatched(str(k), str(c), int(n), Decimal(v))
+        for k, c, n, v in db.run(con, "reconcile/unmatched_money", campaign=campaign)
+    ]
 
 
 @task(cache_policy=NO_CACHE)
@@ -223,8 +298,19 @@ def reconcile(
             for i, c, n, a, p in db.run(run.con, "reconcile/class_counts", campaign=campaign)
         ]
         reserve = position(run, totals)
+        fates = payout_file_rows(run, files)
+        alerts = [Alert("statement_unbalanced", "error", m) for m in unbalanced(fates)]
         summary = ReconcileSummary(
-            run.run_id, files, classes, totals, reserve, reserve.alerts(), reissued
+            run.run_id,
+            files,
+            classes,
+            totals,
+            reserve,
+            alerts + reserve.alerts(),
+            reissued,
+            fates,
+            unmatched_money(run.con, run.campaign),
+            run.config.campaign.currency,
         )
         folder = write_outputs(run, summary)
         publish(summary, run.config.campaign.currency)

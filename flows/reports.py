@@ -16,13 +16,23 @@ from flows import db
 from flows.crash import crash_point
 from flows.io import atomic_path, money_columns, owner_only, write_workbook
 from flows.settings import templates_dir
+from flows.statements import PAYOUT_FILES
 
 if TYPE_CHECKING:
     from flows.reconcile import ReconcileSummary
     from flows.runs import Run
 
-SHEETS = ("Summary", "Exceptions", "By tier", "By region", "Aging")
+SHEETS = ("Summary", "Exceptions", "By tier", "By region", "Aging", "Payout files")
 HTML_EXCEPTIONS = 200  # rows shown in the HTML report; the CSV and workbook hold them all
+
+
+UNMATCHED = {"unknown_ref": "paid to unknown refs", "currency_mismatch": "paid in another currency"}
+
+
+def unmatched(summary: ReconcileSummary, kind: str, currency: str) -> Decimal:
+    return sum(
+        (u.net for u in summary.unmatched if (u.kind, u.currency) == (kind, currency)), Decimal(0)
+    )
 
 
 def summary_rows(summary: ReconcileSummary) -> list[dict[str, Any]]:
@@ -42,12 +52,20 @@ def summary_rows(summary: ReconcileSummary) -> list[dict[str, Any]]:
         ("  of which paid in excess (overpaid, duplicates)", t["paid_in_excess"]),
         ("outstanding", t["outstanding"]),
         ("failed, not reissued (unpayable)", t["failed_not_reissued"]),
-        ("paid to unknown refs", t["unknown_ref"]),
-        ("paid in another currency", t["currency_mismatch"]),
     ]
+    own = summary.currency
+    money.append(("paid to unknown refs", unmatched(summary, "unknown_ref", own)))
     rows: list[dict[str, Any]] = [
         {"metric": m, "amount": v, "count": None, "note": None} for m, v in money
     ]
+    # money in other currencies: told per currency, never added to the campaign's
+    for u in summary.unmatched:
+        if u.currency != own:
+            what = UNMATCHED[u.kind]
+            note = f"{u.currency} {u.net:,.2f} (not added to the {own} totals)"
+            rows.append(
+                {"metric": f"{what}, {u.currency}", "amount": None, "count": None, "note": note}
+            )
     rows.append(
         {"metric": "utilisation", "amount": None, "count": None, "note": f"{p.utilisation:.1%}"}
     )
@@ -74,11 +92,17 @@ def tables(run: Run, summary: ReconcileSummary) -> dict[str, pl.DataFrame]:
     )
     frames = {"Summary": summary_frame}
     for sheet, statement in zip(
-        SHEETS[1:],
+        SHEETS[1:5],
         ("reconcile/exceptions", "reconcile/by_tier", "reconcile/by_region", "reconcile/aging"),
         strict=True,
     ):
         frames[sheet] = run.con.sql(db.sql_text(statement), params={"campaign": run.campaign}).pl()
+    fates = pl.DataFrame(
+        [{c: row.get(c) for c in PAYOUT_FILES} for row in summary.payout_files],
+        schema=PAYOUT_FILES,
+    )
+    inert = "* replace (recall_safe_text(file) as file, recall_safe_text(message) as message)"
+    frames["Payout files"] = run.con.from_arrow(fates.to_arrow()).select(inert).pl()
     return frames
 
 
@@ -169,11 +193,14 @@ def write_html(
         alerts=summary.alerts,
         classes=summary.classes,
         reissued=summary.reissued,
+        other_currencies=[
+            (UNMATCHED[u.kind], u) for u in summary.unmatched if u.currency != summary.currency
+        ],
         charts=charts(run, frames),
         tables={
             name: {"columns": frame.columns, "rows": frame.rows()}
             for name, frame in frames.items()
-            if name in ("By tier", "By region", "Aging")
+            if name in ("By tier", "By region", "Aging", "Payout files")
         },
         exceptions={
             "columns": exceptions.columns,

@@ -8,6 +8,7 @@ with final as (
         r.file_sha256,
         r.source_file,
         r.line_no,
+        r.detail_no,
         r.ingest_seq,
         r.provider_txn_id as source_record_id,
         r.quarantine_reasons as reasons,

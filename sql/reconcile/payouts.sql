@@ -1,4 +1,5 @@
 -- one row per valid payout line whose provider_txn_id is not loaded yet (idempotent loading)
+-- reads: payout_rows · writes: payouts
 insert into payouts by name
 with final as (
     select
@@ -13,6 +14,7 @@ with final as (
         r.file_sha256,
         r.source_file,
         r.line_no,
+        r.detail_no,
         $run_id as run_id,
     from payout_rows as r
     where r.is_new

@@ -1,10 +1,11 @@
 -- one row per instruction and per payout of the campaign, each in exactly one class, as of as_of
+-- reads: instruction_payments, payouts · writes: reconciliation_items
 insert into reconciliation_items by name
 with instruction_rows as (
     select
         'instruction' as item,
         case
-            when i.net_count >= 2 then 'duplicate_payment'
+            when i.net_count >= 2 or i.chain_paid_rank >= 2 then 'duplicate_payment'
             when i.net_count = 1 and i.net_paid = i.amount then 'matched'
             when i.net_count = 1 and i.net_paid < i.amount then 'underpaid'
             when i.net_count = 1 then 'overpaid'
@@ -27,13 +28,16 @@ with instruction_rows as (
 ),
 
 paid_ranks as (
+    -- the payments of a ref in the order they were made; the earliest were given back by its
+    -- returns, the ones that stand are the last net_count of them
     select
         o.provider_txn_id,
         row_number() over (partition by o.payment_ref order by o.value_date, o.provider_txn_id)
-            as paid_rank,
+            - (i.paid_count - greatest(i.net_count, 0)) as paid_rank,
     from payouts as o
     join instruction_payments as i on i.payment_ref = o.payment_ref and i.currency = o.currency
-    where o.campaign = $campaign and o.status = 'paid' and o.value_date <= $as_of::date
+    where o.campaign = $campaign and o.status in ('paid', 'return_reversed')
+        and o.value_date <= $as_of::date
 ),
 
 payout_rows as (
@@ -42,9 +46,9 @@ payout_rows as (
         case
             when i.payment_ref is null then 'unknown_ref'
             when o.currency <> i.currency then 'currency_mismatch'
-            when o.status <> 'paid' then 'failed'
-            when r.paid_rank > i.net_count then 'failed'  -- given back by a later return
-            when r.paid_rank >= 2 then 'duplicate_payment'
+            when o.status not in ('paid', 'return_reversed') then 'failed'
+            when r.paid_rank < 1 then 'failed'  -- given back by a return
+            when r.paid_rank >= 2 or i.chain_paid_rank >= 2 then 'duplicate_payment'
             when o.amount = i.amount then 'matched'
             when o.amount < i.amount then 'underpaid'
             else 'overpaid'

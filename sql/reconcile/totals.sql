@@ -1,5 +1,6 @@
 -- one row: the campaign's payment totals, each chain counted once (paid + outstanding +
--- failed_not_reissued = instructed), and what was paid to refs that are not ours as they stand
+-- failed_not_reissued = instructed); what paid no instruction is reconcile/unmatched_money
+-- reads: chain_totals
 with final as (
     select
         coalesce(sum(c.instructed), 0)::decimal(38, 2) as instructed,
@@ -8,14 +9,6 @@ with final as (
         coalesce(sum(c.failed_not_reissued), 0)::decimal(38, 2) as failed_not_reissued,
         coalesce(sum(c.paid_in_excess), 0)::decimal(38, 2) as paid_in_excess,
         coalesce(sum(c.paid_net), 0)::decimal(38, 2) as paid_net,
-        (
-            select coalesce(sum(p.paid), 0)::decimal(38, 2) from reconciliation_items as p
-            where p.campaign = $campaign and p.item = 'payout' and p.class = 'unknown_ref'
-        ) as unknown_ref,
-        (
-            select coalesce(sum(p.paid), 0)::decimal(38, 2) from reconciliation_items as p
-            where p.campaign = $campaign and p.item = 'payout' and p.class = 'currency_mismatch'
-        ) as currency_mismatch,
     from chain_totals as c
 )
 

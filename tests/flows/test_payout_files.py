@@ -17,7 +17,7 @@ COLUMNS = ["payment_ref", "provider_txn_id", "amount", "currency", "status", "va
 
 
 def payouts(name: str, tmp_path: Path) -> list[tuple]:
-    frame = read_payouts(SAMPLES / name, CONFIG, tmp_path)
+    frame = read_payouts(SAMPLES / name, CONFIG, tmp_path).frame
     return frame.select([*COLUMNS, "return_reason", "line_no"]).collect().rows()
 
 
@@ -61,9 +61,10 @@ def test_camt054_returns_carry_their_reason(tmp_path):
 def test_mt940_finds_our_reference_in_the_details(tmp_path):
     # a customer reference holds 16 characters: the full one is in :86: (/EREF/)
     assert payouts("mt940_statement.sta", tmp_path) == [
-        ("PR-0A1B2C3D4E5F6A7B", "ICBC-MT-0001", "380.00", "CNY", "paid", "2026-10-22", None, 1),
-        ("PR-1111111111111111", "ICBC-MT-0002", "500.00", "CNY", "paid", "2026-10-23", None, 2),
-        # line 3 is money in without our reference: not a payout
+        # the line numbers are the file's lines of each :61:
+        ("PR-0A1B2C3D4E5F6A7B", "ICBC-MT-0001", "380.00", "CNY", "paid", "2026-10-22", None, 5),
+        ("PR-1111111111111111", "ICBC-MT-0002", "500.00", "CNY", "paid", "2026-10-23", None, 7),
+        # line 9 is money in without our reference: not a payout
         (
             "PR-2222222222222222",
             "ICBC-MT-0004",
@@ -72,9 +73,18 @@ def test_mt940_finds_our_reference_in_the_details(tmp_path):
             "returned",
             "2026-10-22",
             "AC04",
-            4,
+            11,
         ),
-        ("PR-4444444444444444", "ICBC-MT-0005", "120.00", "CNY", "reversed", "2026-10-22", None, 5),
+        (
+            "PR-4444444444444444",
+            "ICBC-MT-0005",
+            "120.00",
+            "CNY",
+            "reversed",
+            "2026-10-22",
+            None,
+            13,
+        ),
     ]
 
 

@@ -41,10 +41,10 @@ EXPECTED: dict[str, tuple[int, int, tuple[bool | None, ...]]] = {
     "camt053_v02_handelsbanken_uk.xml": (2, 0, (True,)),
     # PostFinance-style batch: two BVR credits with their own TxDtls/Amt (2187 + 1296 = 3483)
     "camt053_v04_swiss_batch.xml": (2, 0, (True,)),
-    # Bank of Lithuania, anonymised: no entry carries <Sts> (so none is BOOK) and no balance a
-    # CdtDbtInd; 24045029.5 ≠ 20888586.83 with no entries (the 14 entries would balance it
-    # exactly); the second statement has no entries and equal balances
-    "camt053_v08_bank_of_lithuania.xml": (0, 0, (False, True)),
+    # Bank of Lithuania, anonymised: no entry carries <Sts> — in a statement (camt.053) an
+    # entry is booked — and no balance a CdtDbtInd; the 14 entries take 24045029.5 to
+    # 20888586.83 exactly; the second statement has no entries and equal balances
+    "camt053_v08_bank_of_lithuania.xml": (14, 0, (True, True)),
     # genkgo: Sts/Cd BOOK; an 8.85 EUR credit whose one TxDtls says SEK 0; opening 18.15 EUR,
     # closing 27.00 SEK DBIT ≠
     "camt053_v08_genkgo.xml": (1, 0, (False,)),
@@ -127,8 +127,9 @@ def _text(node: ET.Element, *path: str) -> str | None:
 
 
 def camt_walk(path: Path) -> list[Walked]:
-    """Each camt Stmt/Ntfctn: booked entries (Sts or Sts/Cd BOOK), one per TxDtls (one when
-    none), Ntry/Amt by CdtDbtInd and Ccy, balances OPBD (else PRCD) and CLBD, signed."""
+    """Each camt Stmt/Ntfctn: booked entries (Sts or Sts/Cd BOOK; in a Stmt, also an entry
+    without Sts), one per TxDtls (one when none), Ntry/Amt by CdtDbtInd and Ccy, balances OPBD
+    (else PRCD) and CLBD, signed."""
     walked = []
     root = ET.parse(path).getroot()
     for statement in root.iter():
@@ -144,6 +145,8 @@ def camt_walk(path: Path) -> list[Walked]:
                 balances.setdefault(code, sign * amount)
             elif _local(node.tag) == "Ntry":
                 status = _text(node, "Sts", "Cd") or _text(node, "Sts")
+                if _local(statement.tag) == "Stmt" and _child(node, "Sts") is None:
+                    status = "BOOK"
                 if status != "BOOK":
                     continue
                 details = [

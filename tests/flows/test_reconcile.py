@@ -245,12 +245,19 @@ def test_a_formula_in_a_name_is_inert_in_csv_and_xlsx(reconciled):
     assert "&apos;=HYPERLINK(" in strings or "'=HYPERLINK(" in strings
 
 
-def test_workbook_has_the_five_sheets(reconciled):
+def test_workbook_has_the_six_sheets(reconciled):
     import fastexcel
 
     _, summaries = reconciled
     reader = fastexcel.read_excel(summaries[-1].reports / "reconciliation.xlsx")
-    assert reader.sheet_names == ["Summary", "Exceptions", "By tier", "By region", "Aging"]
+    assert reader.sheet_names == [
+        "Summary",
+        "Exceptions",
+        "By tier",
+        "By region",
+        "Aging",
+        "Payout files",
+    ]
     summary = reader.load_sheet("Summary").to_polars()
     assert "headroom" in summary["metric"].to_list()
 

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from flows import db
+from flows.bank_files import SCHEMA as BANK_ROWS
 from flows.config import CANONICAL_COLUMNS, PAYOUT_COLUMNS
 from flows.settings import SQL_DIR
 
@@ -54,6 +55,7 @@ ORDER = [
     "intake/requeue_rows",
     "compensate/offer_candidates",
     "reconcile/payout_rows",
+    "reconcile/payout_statement_counts",
     "reconcile/instruction_payments",
     "reconcile/chain_totals",
 ]
@@ -101,8 +103,11 @@ def prepared(con, tmp_path, monkeypatch):
         }
         | {"line_no": pl.Series([], dtype=pl.Int64), "ingest_seq": pl.Series([], dtype=pl.Int64)}
         | {"fields_ok": pl.Series([], dtype=pl.Boolean)}
+        | {c: pl.Series([], dtype=t) for c, t in BANK_ROWS.items() if c not in PAYOUT_COLUMNS}
     )
     con.register("stage_payouts", payouts)
+    fates = con.sql("select * from payout_statements limit 0").pl()
+    con.register("statement_fates", fates)
     for name in ORDER:
         run(con, name)
     # a partition's files, as partitions/claims and a partition's entitlements make them

@@ -1,0 +1,212 @@
+"""What becomes of each bank statement of a payout file (SPEC §7): loaded; skipped, when the
+same statement was loaded before; or its file rejected — a statement for another account than
+ours, a correction of one loaded before, or balances that do not add up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from flows import db
+from flows.bank_files import StatementRead
+from flows.config import CampaignConfig
+from flows.io import FileRejected
+from flows.payout_files import PayoutRead
+
+PAYOUT_FILES: dict[
+    str, pl.DataType
+] = {  # payout_files.csv (SPEC §7): each statement's or file's fate in this run
+    "file": pl.String(),
+    "format": pl.String(),
+    "statement_id": pl.String(),
+    "account": pl.String(),
+    "entries": pl.Int64(),
+    "payouts_loaded": pl.Int64(),
+    "quarantined": pl.Int64(),
+    "not_ours": pl.Int64(),
+    "opening_balance": pl.Decimal(18, 2),
+    "closing_balance": pl.Decimal(18, 2),
+    "balance_ok": pl.Boolean(),
+    "status": pl.String(),
+    "message": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class StatementFate:
+    statement: StatementRead
+    status: str  # loaded | skipped | rejected
+    message: str = ""
+
+
+def balance_message(s: StatementRead) -> str:
+    """The two amounts that should agree, for a statement whose balances do not add up."""
+    return (
+        f"statement {s.statement_id}: opening balance {s.opening} + booked entries = "
+        f"{s.expected_closing}, but the closing balance is {s.closing} ({s.currency})"
+    )
+
+
+def judge(
+    con: duckdb.DuckDBPyConnection, config: CampaignConfig, campaign: str, read: PayoutRead
+) -> list[StatementFate]:
+    """Each statement's fate; FileRejected (naming the statement) when the file must be
+    rejected, the fates then all `rejected` in `rejected_fates(...)` for the record."""
+    fates: list[StatementFate] = []
+    seen: dict[tuple[str | None, str], str] = {}
+    for s in read.statements:
+        key = (s.account, s.statement_id)
+        accounts = config.payments.accounts
+        if accounts and not any(a.matches(s.account) for a in accounts):
+            raise StatementsRejected(
+                read,
+                f"statement {s.statement_id} is for account {s.account or '(none named)'}, "
+                "not one of the payout accounts in [[payments.accounts]]",
+            )
+        before = seen.get(key) or _loaded_before(con, campaign, s)
+        if before is not None and before.startswith(s.content_sha256):
+            where = before.partition(" ")[2]
+            fates.append(StatementFate(s, "skipped", f"seen before in {where}: skipped"))
+            continue
+        if before is not None:
+            raise StatementsRejected(
+                read,
+                f"statement {s.statement_id} of account {s.account or '-'} was loaded before "
+                f"from {before.partition(' ')[2]} with other content; a corrected statement "
+                "needs the bank's new statement id",
+            )
+        seen[key] = f"{s.content_sha256} this file"
+        if s.balance_ok is False:
+            if config.reconcile.statement_balance == "reject":
+                raise StatementsRejected(read, balance_message(s))
+            fates.append(StatementFate(s, "loaded", balance_message(s)))
+            continue
+        fates.append(StatementFate(s, "loaded"))
+    return fates
+
+
+class StatementsRejected(FileRejected):
+    """A bank file rejected for one of its statements; every statement recorded as rejected."""
+
+    def __init__(self, read: PayoutRead, message: str) -> None:
+        super().__init__(message)
+        self.fates = [
+            StatementFate(
+                s,
+                "rejected",
+                balance_message(s) if s.balance_ok is False else message,
+            )
+            for s in read.statements
+        ]
+
+
+def _loaded_before(con: duckdb.DuckDBPyConnection, campaign: str, s: StatementRead) -> str | None:
+    """'<content sha256> <file>' of the statement with this account and id loaded before."""
+    found = con.execute(
+        "select content_sha256 || ' ' || source_file from payout_statements "
+        "where campaign = ? and account is not distinct from ? and statement_id = ? "
+        "and status = 'loaded' order by source_file limit 1",
+        [campaign, s.account, s.statement_id],
+    ).fetchone()
+    return str(found[0]) if found else None
+
+
+def record(
+    con: duckdb.DuckDBPyConnection,
+    campaign: str,
+    run_id: str,
+    sha256: str,
+    file_name: str,
+    read_format: str,
+    fates: list[StatementFate],
+    counts: dict[int | None, tuple[int, int, int]] | None = None,
+) -> None:
+    """payout_statements rows for the file's statements — a provider's file, which has none,
+    is one row of its own; `counts` are (loaded, quarantined, loaded before) per
+    statement_no of the rows that were staged."""
+    counts = counts or {}
+    rows: list[dict[str, Any]] = []
+    for fate in fates:
+        s = fate.statement
+        loaded, quarantined, before = counts.get(s.statement_no, (0, 0, 0))
+        if fate.status != "loaded":
+            loaded, quarantined, before = 0, 0, 0
+        rows.append(
+            {
+                "statement_no": s.statement_no,
+                "statement_id": s.statement_id,
+                "account": s.account,
+                "content_sha256": s.content_sha256,
+                "entries": s.entries,
+                "payouts_loaded": loaded,
+                "quarantined": quarantined,
+                "not_ours": s.not_ours,
+                "currency": s.currency,
+                "opening_balance": s.opening,
+                "closing_balance": s.closing,
+                "balance_ok": s.balance_ok,
+                "status": fate.status,
+                "message": _with_before(fate.message, before),
+            }
+        )
+    if not fates:
+        loaded, quarantined, before = counts.get(None, (0, 0, 0))
+        rows.append(
+            {
+                "statement_no": 0,
+                "statement_id": "",
+                "content_sha256": sha256,
+                "entries": loaded + quarantined + before,
+                "payouts_loaded": loaded,
+                "quarantined": quarantined,
+                "not_ours": 0,
+                "status": "loaded",
+                "message": _with_before("", before),
+            }
+        )
+    constants = {
+        "campaign": campaign,
+        "run_id": run_id,
+        "file_sha256": sha256,
+        "source_file": file_name,
+        "format": read_format,
+    }
+    frame = pl.DataFrame(
+        [{**constants, **row} for row in rows], schema_overrides=MONEY, infer_schema_length=None
+    )
+    with db.table_of(con, "statement_fates", frame):
+        db.run(con, "reconcile/payout_statements")
+
+
+def _with_before(message: str, before: int) -> str:
+    said = f"{before} payouts were loaded before from another file" if before else ""
+    return "; ".join(m for m in (message, said) if m)
+
+
+MONEY = {"opening_balance": pl.Decimal(18, 2), "closing_balance": pl.Decimal(18, 2)}
+
+
+def staged_counts(con: duckdb.DuckDBPyConnection) -> dict[int | None, tuple[int, int, int]]:
+    """Per statement_no of the file just staged (None: a provider's file): rows loaded,
+    quarantined, loaded before."""
+    return {
+        None if n is None else int(n): (int(a), int(b), int(c))
+        for n, a, b, c in db.run(con, "reconcile/payout_statement_counts")
+    }
+
+
+def fate_rows(con: duckdb.DuckDBPyConnection, campaign: str, run_id: str) -> list[dict[str, Any]]:
+    """payout_files.csv's statement rows of one reconcile run, in file and statement order."""
+    cursor = con.execute(
+        db.sql_text("reconcile/payout_files"), {"campaign": campaign, "run_id": run_id}
+    )
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def unbalanced(rows: list[dict[str, Any]]) -> list[str]:
+    """The alert lines of statements whose balances do not add up: file, statement, amounts."""
+    return [f"{r['file']}: {r['message']}" for r in rows if r["balance_ok"] is False]

@@ -1,0 +1,22 @@
+-- one row per class and currency of payouts that pay no instruction of ours: what they moved,
+-- net (a return or a reversal takes back what a payment paid; a failed payment moved nothing)
+-- reads: reconciliation_items, payouts
+with final as (
+    select
+        i.class,
+        i.currency,
+        count(*) as payouts,
+        coalesce(sum(case
+            when p.status in ('paid', 'return_reversed') then p.amount
+            when p.status in ('returned', 'reversed') then -p.amount
+            else 0
+        end), 0)::decimal(38, 2) as net,
+    from reconciliation_items as i
+    join payouts as p using (provider_txn_id)
+    where i.campaign = $campaign and i.item = 'payout'
+        and i.class in ('unknown_ref', 'currency_mismatch')
+    group by i.class, i.currency
+    order by i.class, i.currency
+)
+
+select * from final
