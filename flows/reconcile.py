@@ -162,9 +162,10 @@ def load_payout_file(run: Run, path: Path) -> FileOutcome:
 
 
 def payout_file_rows(run: Run, files: list[FileOutcome]) -> list[dict[str, Any]]:
-    """payout_files.csv: a row per bank statement read by this run, and one per other file
-    (a provider's file, or one skipped, rejected, left or not read) with what became of it."""
-    rows = fate_rows(run.con, run.campaign, run.run_id)
+    """payout_files.csv: a row per statement read by the runs of this as-of (a provider's
+    file is one), and one per other file of this run (skipped, rejected before a statement
+    was read, left, or not read) with what became of it."""
+    rows = fate_rows(run.con, run.campaign, run.as_of)
     told = {r["file"] for r in rows}
     for f in files:
         if f.file_name in told:
@@ -209,8 +210,10 @@ def match(run: Run) -> int:
 
 
 def money_totals(con: duckdb.DuckDBPyConnection, campaign: str) -> dict[str, Decimal]:
-    """paid + outstanding + failed_not_reissued = instructed (chains counted once)."""
-    cursor = con.execute(db.sql_text("reconcile/totals"), {"campaign": campaign})
+    """paid + outstanding + failed_not_reissued = instructed (chains counted once), from the
+    campaign's chain_totals that classify made."""
+    del campaign  # chain_totals holds the campaign's chains only
+    cursor = con.execute(db.sql_text("reconcile/totals"))
     names = [d[0] for d in cursor.description or []]
     return dict(zip(names, cursor.fetchone() or (), strict=True))
 
