@@ -163,12 +163,13 @@ def load_payout_file(run: Run, path: Path) -> FileOutcome:
 
 def payout_file_rows(run: Run, files: list[FileOutcome]) -> list[dict[str, Any]]:
     """payout_files.csv: a row per statement read by the runs of this as-of (a provider's
-    file is one), and one per other file of this run (skipped, rejected before a statement
-    was read, left, or not read) with what became of it."""
+    file is one), and one per other file of this run (rejected before a statement was read,
+    left for a later run, or not read) with what became of it; files loaded on an earlier day
+    are told in that day's."""
     rows = fate_rows(run.con, run.campaign, run.as_of)
     told = {r["file"] for r in rows}
     for f in files:
-        if f.file_name in told:
+        if f.file_name in told or f.status == "skipped":
             continue
         rows.append(
             dict.fromkeys(PAYOUT_FILES)

@@ -136,9 +136,10 @@ def statements(tmp_path_factory: pytest.TempPathFactory):
         )
         space.intake()
         space.compensate()
-        space.configure(
-            "[payments]\n",
-            f'[payments]\naccounts = [{{ id = "{ACCOUNT}" }}, {{ id = "0532013000" }}]\n',
+        space.configure(  # the shipped payout account, and this test's two
+            'name = "ICBC payout account"\n',
+            'name = "ICBC payout account"\n'
+            f'[[payments.accounts]]\nid = "{ACCOUNT}"\n[[payments.accounts]]\nid = "0532013000"\n',
         )
         chains = refs(space)
         (a, amount_a), (b, amount_b) = chains["batch_a"][0], chains["batch_b"][0]
