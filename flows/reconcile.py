@@ -280,6 +280,16 @@ def publish(summary: ReconcileSummary, currency: str) -> None:
         key="reconciliation-classes",
         description="Instructions and payouts per class",
     )
+    told = ("file", "format", "statement_id", "entries", "payouts_loaded", "quarantined")
+    create_table_artifact(
+        [
+            {k: str(r[k]) if r[k] is not None else "" for k in (*told, "not_ours", "status")}
+            | {"balance_ok": {True: "yes", False: "NO", None: ""}[r["balance_ok"]]}
+            for r in summary.payout_files
+        ],
+        key="reconciliation-payout-files",
+        description="Each payout file's or bank statement's fate (payout_files.csv)",
+    )
 
 
 @flow(name="reconcile")

@@ -368,10 +368,12 @@ def test_prefect_artifacts_carry_counts_and_money_only(reconciled):
             )[0]
 
     markdown, table = latest("reconciliation-summary"), latest("reconciliation-classes")
+    files = latest("reconciliation-payout-files")
     assert "| headroom |" in str(markdown.data) and "unpayable" in str(table.data)
+    assert "payouts_4.csv" in str(files.data) and "payouts_loaded" in str(files.data)
     names = [n for (n,) in space.query("select customer_name from claims")]
     refs = [r for (r,) in space.query("select payment_ref from payment_instructions")]
-    for text in (str(markdown.data), str(table.data)):
+    for text in (str(markdown.data), str(table.data), str(files.data)):
         assert not any(value in text for value in [*names, *refs, "@example.cn"])
 
 
