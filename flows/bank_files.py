@@ -10,6 +10,7 @@ with a statement that does not, or one seen before, is the reconcile flow's choi
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -119,6 +120,7 @@ SCHEMA = {
     "statement_no": pl.Int64,
     "problem": pl.String,  # why the reader quarantines the row (batch_mismatch, …), else null
     "fallback_txn_id": pl.String,  # account/statement/position: when the bank's ref is not unique
+    "raw": pl.String,  # a line no grammar reads, as JSON, kept with its quarantine row
 }
 
 
@@ -394,6 +396,7 @@ def _camt_entry(entry: Element, entry_no: int, statement: CamtStatement, sink: R
                 statement.number,
                 problem,
                 fallback + (f"/{k}" if k else ""),
+                None,
             )
         )
 
@@ -446,7 +449,7 @@ class Mt940Statement:
     closing: tuple[Decimal, str] | None = None
     opening_day: str = ""
     transactions: list[list[Any]] = field(default_factory=list)  # :61: line, value, :86: text
-    garbled: list[tuple[int, str]] = field(default_factory=list)
+    garbled: list[tuple[int, str, str]] = field(default_factory=list)  # line, what, text
     digest: Any = field(default_factory=hashlib.sha256)
 
     @property
@@ -489,13 +492,13 @@ def read_mt940(path: Path, workdir: Path) -> BankFile:
         elif tag in OPENING and current.opening is None:
             balance = _balance(value)
             if balance is None:
-                current.garbled.append((line_no, f"unreadable opening balance :{tag}:"))
+                current.garbled.append((line_no, f"unreadable opening balance :{tag}:", value))
             else:
                 current.opening, current.opening_day = balance
         elif tag in CLOSING:
             balance = _balance(value)
             if balance is None:
-                current.garbled.append((line_no, f"unreadable closing balance :{tag}:"))
+                current.garbled.append((line_no, f"unreadable closing balance :{tag}:", value))
             else:
                 current.closing = balance[0]  # (amount, currency)
         elif tag == "61":
@@ -514,6 +517,18 @@ def read_mt940(path: Path, workdir: Path) -> BankFile:
     return BankFile("mt940", read, sink.frame())
 
 
+def unreadable(
+    sink: RowSink, statement: Mt940Statement, line_no: int, what: str, text: str
+) -> None:
+    """A line of the statement that cannot be read as a transaction: quarantined verbatim."""
+    currency = (statement.opening or statement.closing or (None, None))[1]
+    where = f"{statement.account or '-'}/{statement.statement_id}/line {line_no}"
+    raw = json.dumps({"line": text}, ensure_ascii=False)
+    problem = f"unreadable_line ({what})"
+    row = (None, None, None, currency, None, None, None, line_no, 0, statement.number, problem)
+    sink.add((*row, where, raw))
+
+
 def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
     from mt940.tags import TAG_BY_ID, StatementASNB
 
@@ -530,25 +545,8 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
         mark = found.group("status").upper() if found else ""
         if found is None or amount is None or mark not in MT940_DIRECTION:
             tally.quarantined += 1
-            what = (
-                "a garbled line" if value is None else "a :61: line the MT940 grammar cannot read"
-            )
-            sink.add(
-                (
-                    None,
-                    None,
-                    None,
-                    currency,
-                    None,
-                    None,
-                    None,
-                    line_no,
-                    0,
-                    statement.number,
-                    f"unreadable_line ({what})",
-                    fallback,
-                )
-            )
+            what = "a garbled line" if value is None else "a :61: line the grammar cannot read"
+            unreadable(sink, statement, line_no, what, details if value is None else value)
             continue
         direction = MT940_DIRECTION[mark]
         tally.money(direction, currency, amount)
@@ -575,25 +573,11 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
                 statement.number,
                 None,
                 fallback,
+                None,
             )
         )
-    for line_no, what in statement.garbled:
-        sink.add(
-            (
-                None,
-                None,
-                None,
-                currency,
-                None,
-                None,
-                None,
-                line_no,
-                0,
-                statement.number,
-                f"unreadable_line ({what})",
-                f"{statement.account or '-'}/{statement.statement_id}/line {line_no}",
-            )
-        )
+    for line_no, what, text in statement.garbled:
+        unreadable(sink, statement, line_no, what, text)
     return tally.statement(
         "mt940",
         statement.number,

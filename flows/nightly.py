@@ -64,7 +64,9 @@ def _outcome(step: str, result: Any) -> str:
         return f"{written}; {result.warning}" if result.warning else written
     alerts = ", ".join(a.code for a in result.alerts) or "no alerts"
     loaded = sum(1 for f in result.files if f.status == "loaded")
-    return f"{loaded} new payout files, {result.reissued} reissued, {alerts}"
+    rejected = sum(1 for f in result.files if f.status == "rejected")
+    refused = f", {rejected} rejected (payout_files.csv says why)" if rejected else ""
+    return f"{loaded} new payout files{refused}, {result.reissued} reissued, {alerts}"
 
 
 def run_steps(

@@ -49,9 +49,7 @@ def read_payouts(
         frame = _provider_frame(path, config, workdir, name or path.name)
         return PayoutRead(path.suffix.lower().lstrip("."), (), frame)
     bank: BankFile = read_bank_file(path, workdir)
-    frame = bank.frame.with_columns(
-        pl.lit(True).alias("fields_ok"), pl.lit(None, pl.String).alias("raw")
-    )
+    frame = bank.frame.with_columns(pl.lit(True).alias("fields_ok"))
     return PayoutRead(bank.format, bank.statements, frame)
 
 

@@ -162,12 +162,14 @@ def load_payout_file(run: Run, path: Path) -> FileOutcome:
 
 
 def payout_file_rows(run: Run, files: list[FileOutcome]) -> list[dict[str, Any]]:
-    """payout_files.csv: a row per bank statement read by this run, and one per other file
-    (a provider's file, or one skipped, rejected, left or not read) with what became of it."""
-    rows = fate_rows(run.con, run.campaign, run.run_id)
+    """payout_files.csv: a row per statement read by the runs of this as-of (a provider's
+    file is one), and one per other file of this run (rejected before a statement was read,
+    left for a later run, or not read) with what became of it; files loaded on an earlier day
+    are told in that day's."""
+    rows = fate_rows(run.con, run.campaign, run.as_of)
     told = {r["file"] for r in rows}
     for f in files:
-        if f.file_name in told:
+        if f.file_name in told or f.status == "skipped":
             continue
         rows.append(
             dict.fromkeys(PAYOUT_FILES)
@@ -209,8 +211,10 @@ def match(run: Run) -> int:
 
 
 def money_totals(con: duckdb.DuckDBPyConnection, campaign: str) -> dict[str, Decimal]:
-    """paid + outstanding + failed_not_reissued = instructed (chains counted once)."""
-    cursor = con.execute(db.sql_text("reconcile/totals"), {"campaign": campaign})
+    """paid + outstanding + failed_not_reissued = instructed (chains counted once), from the
+    campaign's chain_totals that classify made."""
+    del campaign  # chain_totals holds the campaign's chains only
+    cursor = con.execute(db.sql_text("reconcile/totals"))
     names = [d[0] for d in cursor.description or []]
     return dict(zip(names, cursor.fetchone() or (), strict=True))
 
@@ -275,6 +279,16 @@ def publish(summary: ReconcileSummary, currency: str) -> None:
         ],
         key="reconciliation-classes",
         description="Instructions and payouts per class",
+    )
+    told = ("file", "format", "statement_id", "entries", "payouts_loaded", "quarantined")
+    create_table_artifact(
+        [
+            {k: str(r[k]) if r[k] is not None else "" for k in (*told, "not_ours", "status")}
+            | {"balance_ok": {True: "yes", False: "NO", None: ""}[r["balance_ok"]]}
+            for r in summary.payout_files
+        ],
+        key="reconciliation-payout-files",
+        description="Each payout file's or bank statement's fate (payout_files.csv)",
     )
 
 

@@ -193,6 +193,7 @@ def write_html(
         alerts=summary.alerts,
         classes=summary.classes,
         reissued=summary.reissued,
+        payout_files=frames["Payout files"].rows(named=True),
         other_currencies=[
             (UNMATCHED[u.kind], u) for u in summary.unmatched if u.currency != summary.currency
         ],
@@ -200,7 +201,7 @@ def write_html(
         tables={
             name: {"columns": frame.columns, "rows": frame.rows()}
             for name, frame in frames.items()
-            if name in ("By tier", "By region", "Aging", "Payout files")
+            if name in ("By tier", "By region", "Aging")
         },
         exceptions={
             "columns": exceptions.columns,

@@ -5,6 +5,7 @@ ours, a correction of one loaded before, or balances that do not add up."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -93,14 +94,7 @@ class StatementsRejected(FileRejected):
 
     def __init__(self, read: PayoutRead, message: str) -> None:
         super().__init__(message)
-        self.fates = [
-            StatementFate(
-                s,
-                "rejected",
-                balance_message(s) if s.balance_ok is False else message,
-            )
-            for s in read.statements
-        ]
+        self.fates = [StatementFate(s, "rejected", message) for s in read.statements]
 
 
 def _loaded_before(con: duckdb.DuckDBPyConnection, campaign: str, s: StatementRead) -> str | None:
@@ -198,10 +192,11 @@ def staged_counts(con: duckdb.DuckDBPyConnection) -> dict[int | None, tuple[int,
     }
 
 
-def fate_rows(con: duckdb.DuckDBPyConnection, campaign: str, run_id: str) -> list[dict[str, Any]]:
-    """payout_files.csv's statement rows of one reconcile run, in file and statement order."""
+def fate_rows(con: duckdb.DuckDBPyConnection, campaign: str, as_of: date) -> list[dict[str, Any]]:
+    """payout_files.csv's statement rows of the reconcile runs of as_of, in file and
+    statement order."""
     cursor = con.execute(
-        db.sql_text("reconcile/payout_files"), {"campaign": campaign, "run_id": run_id}
+        db.sql_text("reconcile/payout_files"), {"campaign": campaign, "as_of": as_of}
     )
     names = [d[0] for d in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

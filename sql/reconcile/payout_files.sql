@@ -1,5 +1,6 @@
--- one row per bank statement read by a reconcile run: the statement rows of payout_files.csv
--- reads: payout_statements
+-- one row per payout file's statement read by the campaign's reconcile runs of as_of (a run
+-- killed and run again tells what one run would): the statement rows of payout_files.csv
+-- reads: payout_statements, runs
 with final as (
     select
         s.source_file as file,
@@ -16,7 +17,8 @@ with final as (
         s.status,
         s.message,
     from payout_statements as s
-    where s.campaign = $campaign and s.run_id = $run_id
+    join runs as r on r.campaign = s.campaign and r.run_id = s.run_id
+    where s.campaign = $campaign and r.as_of = $as_of
     order by s.source_file, s.statement_no
 )
 

@@ -78,6 +78,9 @@ def test_mt940_rc_is_a_return_reversed_and_garbled_lines_are_quarantined_with_th
         ("PR-DDDDDDDDDDDDDDD3", "return_reversed", 10, ""),
     ]
     assert statement.debits == {"CNY": Decimal("200.00")}  # D 100 and RC 100: money out
+    raw = read_bank_file(MADE / "mt940_garbled.sta", tmp_path).frame.select("line_no", "raw")
+    kept = dict(raw.collect().rows())
+    assert ":6l:2610231023D50,00" in kept[9] and "26102X1023D200,00" in kept[7]
 
 
 def test_german_eref_subfields_carry_our_ref_and_the_return_code(tmp_path):

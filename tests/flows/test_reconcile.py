@@ -216,12 +216,25 @@ def test_totals_tie_out_and_aging(reconciled):
     instructed = sum(Decimal(r[1]) for r in instructions_amounts(reconciled))
     assert t["instructed"] == instructed
     assert t["paid"] + t["outstanding"] + t["failed_not_reissued"] == t["instructed"]
-    assert t["unknown_ref"] == Decimal("12.00")
+    assert [(u.kind, u.currency, u.net) for u in summaries[-1].unmatched] == [
+        ("currency_mismatch", "USD", Decimal(refs_amount(reconciled, "currency"))),
+        ("unknown_ref", "CNY", Decimal("12.00")),
+    ]
     folder = summaries[-1].reports
     with (folder / "aging.csv").open(encoding="utf-8") as handle:
         aging = {r["aging"]: int(r["instructions"]) for r in csv.DictReader(handle)}
     # as of 2026-11-20: the reissue of 2026-10-22 is 29 days old, the originals 36
     assert aging == {"0-7": 0, "8-30": 1, ">30": 2}
+
+
+def refs_amount(reconciled, rid: str) -> str:
+    space, _ = reconciled
+    ((amount,),) = space.query(
+        "select p.amount::varchar from payment_instructions p join claims c using (claim_id) "
+        "where c.source_record_id = ?",
+        [rid],
+    )
+    return amount
 
 
 def instructions_amounts(reconciled) -> list[tuple[str, str]]:
@@ -355,10 +368,12 @@ def test_prefect_artifacts_carry_counts_and_money_only(reconciled):
             )[0]
 
     markdown, table = latest("reconciliation-summary"), latest("reconciliation-classes")
+    files = latest("reconciliation-payout-files")
     assert "| headroom |" in str(markdown.data) and "unpayable" in str(table.data)
+    assert "payouts_4.csv" in str(files.data) and "payouts_loaded" in str(files.data)
     names = [n for (n,) in space.query("select customer_name from claims")]
     refs = [r for (r,) in space.query("select payment_ref from payment_instructions")]
-    for text in (str(markdown.data), str(table.data)):
+    for text in (str(markdown.data), str(table.data), str(files.data)):
         assert not any(value in text for value in [*names, *refs, "@example.cn"])
 
 
