@@ -94,7 +94,16 @@ class StatementsRejected(FileRejected):
 
     def __init__(self, read: PayoutRead, message: str) -> None:
         super().__init__(message)
-        self.fates = [StatementFate(s, "rejected", message) for s in read.statements]
+        self.fates = [
+            StatementFate(s, "rejected", _with_balance(message, s)) for s in read.statements
+        ]
+
+
+def _with_balance(message: str, s: StatementRead) -> str:
+    """A statement's message, with its balances when they do not add up (said once)."""
+    if s.balance_ok is not False or message == balance_message(s):
+        return message
+    return f"{message}; {balance_message(s)}"
 
 
 def _loaded_before(con: duckdb.DuckDBPyConnection, campaign: str, s: StatementRead) -> str | None:
@@ -205,3 +214,12 @@ def fate_rows(con: duckdb.DuckDBPyConnection, campaign: str, as_of: date) -> lis
 def unbalanced(rows: list[dict[str, Any]]) -> list[str]:
     """The alert lines of statements whose balances do not add up: file, statement, amounts."""
     return [f"{r['file']}: {r['message']}" for r in rows if r["balance_ok"] is False]
+
+
+def rejected(rows: list[dict[str, Any]]) -> list[str]:
+    """The alert lines of statements rejected for another reason than their balances."""
+    return [
+        f"{r['file']}: {r['message']}"
+        for r in rows
+        if r["status"] == "rejected" and r["statement_id"] and r["balance_ok"] is not False
+    ]
