@@ -1,0 +1,389 @@
+"""Property (SPEC §7): any bank statement written from a set of payment instructions — each
+paid alone or in a batch, returned, its payment reversed, its return reversed, paid twice,
+underpaid or never paid, among transactions that are not ours and one to an unknown ref — read
+as a camt.053 (.02 or .08) or MT940 file and loaded through the flow's SQL, reconciles to the
+classes its stories intend; every booked transaction is accounted for once and the balances
+add up."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flows import db
+from flows.config import load_campaign
+from flows.inbox import stage_view
+from flows.io import sink_stage
+from flows.payout_files import PayoutRead, read_payouts
+from flows.reconcile import classify
+from flows.settings import SHIPPED_CONFIG_DIR
+from flows.statements import judge
+
+CAMPAIGN = "RC-2026-017"
+CONFIG = load_campaign(SHIPPED_CONFIG_DIR / "campaigns" / f"{CAMPAIGN}.toml")
+START = date(2026, 10, 15)  # the instructions' day; payments follow on days 1 to 7
+AS_OF = START + timedelta(days=10)
+ACCOUNT = "CN6222020200012345678"
+FORMATS = ("camt.053.001.02", "camt.053.001.08", "mt940")
+# how our ref is written: camt in the end-to-end id or the unstructured remittance text;
+# MT940 in :86: as /EREF/, the German ?20 EREF+ (maybe split over two subfields), free text
+LAYOUTS = {"camt": ("e2e", "ustrd"), "mt940": ("eref", "german", "free")}
+# what a transaction is (direction, reversal) → the payout status SPEC §7 says it is
+STATUS = {
+    ("debit", False): "paid",
+    ("credit", False): "returned",
+    ("credit", True): "reversed",
+    ("debit", True): "return_reversed",
+}
+NOT_OURS = (
+    "Reserve top-up RC-2026-017",
+    "Bank charges October",
+    "Invoice PR-2026-17 settlement",
+    "Refund PR-12AB order 77",
+)
+REASONS = ("AC04", "AM04", "MD07", "AC01")
+
+
+@dataclass
+class Txn:
+    """One booked transaction the generator means the statement to carry."""
+
+    ref: str | None  # ours (or the unknown one) as written; None: not ours
+    direction: str  # debit | credit
+    reversal: bool
+    amount: Decimal
+    day: int  # days after START
+    reason: str | None = None  # a return's code
+    group: int = 0  # camt: debits of one group > 0 are booked as one batch entry
+    bank_ref: str | None = None  # the bank's own reference, None: NONREF
+    layout: str = ""
+    text: str = ""  # a not-ours transaction's description
+    own_amount: bool = True  # camt: a lone transaction's details repeat the entry's amount
+
+    @property
+    def status(self) -> str:
+        return STATUS[(self.direction, self.reversal)]
+
+
+def intended_class(story: str, max_reissues: int) -> str:
+    if story in ("returned", "reversed"):
+        return "failed" if max_reissues >= 1 else "unpayable"
+    return {
+        "paid": "matched",
+        "batch": "matched",
+        "return_reversed": "matched",
+        "duplicate": "duplicate_payment",
+        "underpaid": "underpaid",
+        "outstanding": "outstanding",
+    }[story]
+
+
+STORIES = ("paid", "batch", "returned", "reversed", "return_reversed", "duplicate", "underpaid")
+amounts = st.decimals(min_value=Decimal("0.02"), max_value=Decimal("99999.99"), places=2)
+
+
+@st.composite
+def statements(draw: st.DrawFn) -> dict:
+    """Instructions with their stories, and the statement's transactions telling them."""
+    fmt = draw(st.sampled_from(FORMATS))
+    layouts = LAYOUTS["mt940" if fmt == "mt940" else "camt"]
+    n = draw(st.integers(1, 7))
+    numbers = draw(st.lists(st.integers(0, 2**64 - 2), min_size=n, max_size=n, unique=True))
+    refs = [f"PR-{k:016X}" for k in numbers]
+    stories = draw(st.lists(st.sampled_from((*STORIES, "outstanding")), min_size=n, max_size=n))
+    instructed = draw(st.lists(amounts, min_size=n, max_size=n))
+    txns: list[Txn] = []
+
+    def pay(ref: str, amount: Decimal, day: int, group: int = 0) -> None:
+        group = group or draw(st.sampled_from((0, 0, 1, 2, 3)))
+        txns.append(Txn(ref, "debit", False, amount, group or day, group=group))
+
+    for ref, story, amount in zip(refs, stories, instructed, strict=True):
+        first = draw(st.integers(1, 3))
+        if story in ("paid", "returned", "reversed", "return_reversed", "duplicate"):
+            pay(ref, amount, first)
+        if story == "batch":
+            pay(ref, amount, first, group=draw(st.integers(1, 3)))
+        if story == "underpaid":
+            cut = draw(st.decimals(min_value=Decimal("0.01"), max_value=amount - Decimal("0.01")))
+            pay(ref, (amount - cut).quantize(Decimal("0.01")), first)
+        if story in ("returned", "return_reversed"):
+            reason = draw(st.sampled_from(REASONS))
+            txns.append(Txn(ref, "credit", False, amount, draw(st.integers(4, 5)), reason))
+        if story == "return_reversed":
+            txns.append(Txn(ref, "debit", True, amount, draw(st.integers(6, 7))))
+        if story == "reversed":
+            txns.append(Txn(ref, "credit", True, amount, draw(st.integers(4, 7))))
+        if story == "duplicate":
+            pay(ref, amount, draw(st.integers(1, 7)))
+    if draw(st.booleans()):  # a payment to a ref that is none of our instructions
+        pay("PR-FFFFFFFFFFFFFFFF", draw(amounts), draw(st.integers(1, 7)))
+    for _ in range(draw(st.integers(0, 3))):
+        direction = draw(st.sampled_from(("debit", "credit")))
+        group = draw(st.sampled_from((0, 0, 1, 2, 3))) if direction == "debit" else 0
+        day = group or draw(st.integers(1, 7))
+        text = draw(st.sampled_from(NOT_OURS))
+        txns.append(Txn(None, direction, False, draw(amounts), day, group=group, text=text))
+    for k, t in enumerate(txns, 1):
+        t.bank_ref = draw(st.sampled_from((f"BK{k:06d}", f"BK{k:06d}", None)))
+        t.layout = draw(st.sampled_from(layouts))
+        t.own_amount = draw(st.booleans())
+    order = draw(st.permutations(range(len(txns))))
+    txns = sorted((txns[k] for k in order), key=lambda t: t.day)
+    return {
+        "format": fmt,
+        "refs": refs,
+        "stories": stories,
+        "instructed": instructed,
+        "txns": txns,
+        "opening": draw(st.decimals(min_value=-50000, max_value=900000, places=2)),
+        "max_reissues": draw(st.integers(0, 2)),
+        "pending": draw(st.booleans()) and fmt != "mt940",
+        "shared_batch_ref": draw(st.booleans()),
+        "wrap": draw(st.integers(20, 65)),
+    }
+
+
+def closing_of(case: dict) -> Decimal:
+    signed = (t.amount if t.direction == "credit" else -t.amount for t in case["txns"])
+    return case["opening"] + sum(signed, Decimal(0))
+
+
+# ------------------------------------------------------------------------------------ camt
+
+
+def camt_amount(amount: Decimal) -> str:
+    return f'<Amt Ccy="CNY">{amount:.2f}</Amt>'
+
+
+def camt_balance(code: str, amount: Decimal, day: date) -> str:
+    mark = "DBIT" if amount < 0 else "CRDT"
+    return (
+        f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp>{camt_amount(abs(amount))}"
+        f"<CdtDbtInd>{mark}</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>"
+    )
+
+
+def camt_details(t: Txn, v08: bool, batch: bool, shared_ref: str | None) -> str:
+    refs = ""
+    if shared_ref or t.bank_ref:
+        refs += f"<AcctSvcrRef>{shared_ref or t.bank_ref}</AcctSvcrRef>"
+    e2e = t.ref if t.ref and t.layout == "e2e" else "NOTPROVIDED"
+    refs += f"<EndToEndId>{e2e}</EndToEndId>"
+    text = t.text if t.ref is None else "Recall compensation RC-2026-017"
+    if t.ref and t.layout == "ustrd":
+        text = f"Recall compensation {t.ref} RC-2026-017"
+    mark = "DBIT" if t.direction == "debit" else "CRDT"
+    if v08:
+        amount = f"{camt_amount(t.amount)}<CdtDbtInd>{mark}</CdtDbtInd>"
+    else:
+        amount = f"<AmtDtls><TxAmt>{camt_amount(t.amount)}</TxAmt></AmtDtls>"
+    return_info = f"<RtrInf><Rsn><Cd>{t.reason}</Cd></Rsn></RtrInf>" if t.reason else ""
+    return (
+        f"<TxDtls><Refs>{refs}</Refs>{amount if batch or t.own_amount else ''}"
+        f"<RmtInf><Ustrd>{text}</Ustrd></RmtInf>{return_info}</TxDtls>"
+    )
+
+
+def camt_entry(
+    txns: list[Txn], v08: bool, status: str = "BOOK", shared: bool = False, ref: str = ""
+) -> str:
+    head = txns[0]
+    total = sum((t.amount for t in txns), Decimal(0))
+    day = START + timedelta(days=head.day)
+    mark = "DBIT" if head.direction == "debit" else "CRDT"
+    batch = len(txns) > 1
+    entry_ref = ref or (head.bank_ref if not batch else f"BATCH-{head.bank_ref or 'X'}")
+    details = "".join(camt_details(t, v08, batch, entry_ref if shared else None) for t in txns)
+    return (
+        f"<Ntry>{camt_amount(total)}<CdtDbtInd>{mark}</CdtDbtInd>"
+        + ("<RvslInd>true</RvslInd>" if head.reversal else "")
+        + (f"<Sts><Cd>{status}</Cd></Sts>" if v08 else f"<Sts>{status}</Sts>")
+        + f"<BookgDt><Dt>{day}</Dt></BookgDt><ValDt><Dt>{day}</Dt></ValDt>"
+        + (f"<AcctSvcrRef>{entry_ref}</AcctSvcrRef>" if entry_ref else "")
+        + "<NtryDtls>"
+        + (f"<Btch><NbOfTxs>{len(txns)}</NbOfTxs></Btch>" if batch else "")
+        + details
+        + "</NtryDtls></Ntry>"
+    )
+
+
+def write_camt(case: dict, target: Path) -> None:
+    v08 = case["format"].endswith(".08")
+    groups: dict[int, list[Txn]] = {}
+    entries: list[list[Txn]] = []
+    for t in case["txns"]:
+        if t.group and t.direction == "debit" and not t.reversal:
+            if t.group not in groups:
+                groups[t.group] = []
+                entries.append(groups[t.group])
+            groups[t.group].append(t)
+        else:
+            entries.append([t])
+    body = "".join(camt_entry(e, v08, shared=case["shared_batch_ref"]) for e in entries)
+    if case["pending"] and case["txns"]:  # not booked yet: no transaction of the statement
+        pending = Txn(case["refs"][0], "debit", False, case["instructed"][0], 2, layout="e2e")
+        body += camt_entry([pending], v08, status="PDNG", ref="PENDING-1")
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:{case["format"]}"><BkToCstmrStmt>'
+        "<GrpHdr><MsgId>MSG-1</MsgId><CreDtTm>2026-10-25T18:00:00</CreDtTm></GrpHdr>"
+        f"<Stmt><Id>STMT-20261025</Id><Acct><Id><IBAN>{ACCOUNT}</IBAN></Id></Acct>"
+        + camt_balance("OPBD", case["opening"], START)
+        + camt_balance("CLBD", closing_of(case), AS_OF)
+        + body
+        + "</Stmt></BkToCstmrStmt></Document>"
+    )
+    target.write_text(xml, encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------- MT940
+
+
+def mt940_amount(amount: Decimal) -> str:
+    return f"{abs(amount):.2f}".replace(".", ",")
+
+
+def mt940_balance(tag: str, amount: Decimal, day: date) -> str:
+    mark = "D" if amount < 0 else "C"
+    return f":{tag}:{mark}{day:%y%m%d}CNY{mt940_amount(amount)}"
+
+
+def mt940_details(t: Txn) -> str:
+    if t.ref is None:
+        return t.text
+    code = f"/RTRN/{t.reason}/" if t.reason else ""
+    if t.layout == "eref":
+        return f"/EREF/{t.ref}/REMI/Recall compensation RC-2026-017{code}"
+    if t.layout == "german":
+        split = 5 + len(t.ref) // 2  # the ref over ?20 and ?21, as long refs are
+        eref = f"EREF+{t.ref}"
+        said = f"?23RTRN+{t.reason}" if t.reason else ""
+        kind = "RETOURE" if t.reason else "SEPA-UEBERW"
+        return f"166?00{kind}?100399?20{eref[:split]}?21{eref[split:]}?22SVWZ+RC-2026-017{said}"
+    return f"Recall compensation {t.ref} RC-2026-017 {code}".strip()
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """:86: text in lines of `width`, none starting with ':' or '-' (which SWIFT forbids)."""
+    lines: list[str] = []
+    while text:
+        cut = min(width, len(text))
+        while cut < len(text) and text[cut] in ":-":
+            cut += 1
+        lines.append(text[:cut])
+        text = text[cut:]
+    return lines
+
+
+def write_mt940(case: dict, target: Path) -> None:
+    marks = {("debit", False): "D", ("credit", False): "C", ("credit", True): "RD"}
+    marks[("debit", True)] = "RC"
+    lines = [
+        ":20:STMT20261025",
+        f":25:{ACCOUNT}",
+        ":28C:00001/001",
+        mt940_balance("60F", case["opening"], START),
+    ]
+    for t in case["txns"]:
+        day = START + timedelta(days=t.day)
+        customer = t.ref[:16] if t.ref else "NONREF"
+        bank = f"//{t.bank_ref}" if t.bank_ref else "//NONREF"
+        mark = marks[(t.direction, t.reversal)]
+        lines.append(f":61:{day:%y%m%d%m%d}{mark}{mt940_amount(t.amount)}NTRF{customer}{bank}")
+        first, *more = wrapped(mt940_details(t), case["wrap"])
+        lines += [f":86:{first}", *more]
+    lines += [mt940_balance("62F", closing_of(case), AS_OF), "-"]
+    target.write_text("\r\n".join(lines) + "\r\n", encoding="latin-1")
+
+
+# ------------------------------------------------------------------------------------ load
+
+
+def load(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> PayoutRead:
+    """The file read and loaded as the reconcile flow's load_payout_file does."""
+    read = read_payouts(path, CONFIG, workdir)
+    fates = judge(con, CONFIG, CAMPAIGN, read)
+    assert [f.status for f in fates] == ["loaded"] * len(read.statements)
+    stage, _ = sink_stage(read.frame, path, workdir)
+    with stage_view(con, "stage_payouts", stage, path, "sha-of-the-file", 1):
+        db.run(con, "reconcile/payout_rows")
+    db.run(con, "reconcile/payout_quarantine", campaign=CAMPAIGN, run_id="r1")
+    db.run(con, "reconcile/payouts", campaign=CAMPAIGN, run_id="r1")
+    return read
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(statements())
+def test_any_statement_of_our_instructions_reconciles_to_the_intended_classes(con, case):
+    for table in ("payouts", "payout_quarantine", "payment_instructions", "reconciliation_items"):
+        db.execute(con, f"delete from {table}")
+    for n, (ref, amount) in enumerate(zip(case["refs"], case["instructed"], strict=True)):
+        db.execute(
+            con,
+            "insert into payment_instructions (payment_ref, campaign, claim_id, run_id, payee, "
+            "contact, amount, currency, instructed_on) "
+            "values (?, ?, ?, 'r0', 'N', 'c', ?, 'CNY', ?)",
+            [ref, CAMPAIGN, f"c{n}", amount, START],
+        )
+    with tempfile.TemporaryDirectory(prefix="statement-") as folder:
+        mt940 = case["format"] == "mt940"
+        path = Path(folder) / ("statement.sta" if mt940 else "statement.xml")
+        (write_mt940 if mt940 else write_camt)(case, path)
+        read = load(con, path, Path(folder))
+    classify(con, CAMPAIGN, "r1", AS_OF, case["max_reissues"])
+
+    # the statement: balances add up, every booked transaction accounted for once
+    (statement,) = read.statements
+    assert statement.balance_ok is True
+    assert statement.closing == closing_of(case)
+    payouts = db.scalar(con, "select count(*) from payouts")
+    quarantined = db.scalar(con, "select count(*) from payout_quarantine")
+    assert statement.entries == len(case["txns"]) == payouts + statement.not_ours + quarantined
+    assert quarantined == 0
+    assert statement.not_ours == sum(t.ref is None for t in case["txns"])
+    # our transactions, and only they, are payouts: ref, status, amount, return code
+    loaded = con.execute(
+        "select payment_ref, status, amount, return_reason from payouts"
+    ).fetchall()
+    assert Counter(loaded) == Counter(
+        (t.ref, t.status, t.amount, t.reason if t.status == "returned" else None)
+        for t in case["txns"]
+        if t.ref is not None
+    )
+    # every instruction in the class its story intends; returns reissued while they may be
+    classes = dict(
+        con.execute(
+            "select payment_ref, class from reconciliation_items where item = 'instruction'"
+        ).fetchall()
+    )
+    max_reissues = case["max_reissues"]
+    for ref, story in zip(case["refs"], case["stories"], strict=True):
+        assert (story, classes[ref]) == (story, intended_class(story, max_reissues))
+    reissued = {
+        r
+        for (r,) in con.execute(
+            "select reissue_of from payment_instructions where reissue_of is not null"
+        ).fetchall()
+    }
+    failed = {
+        r
+        for r, s in zip(case["refs"], case["stories"], strict=True)
+        if s in ("returned", "reversed")
+    }
+    assert reissued == (failed if max_reissues >= 1 else set())
+    assert all(classes[r] == "outstanding" for r in classes if r not in case["refs"])
+    unknown = con.execute(
+        "select distinct class from reconciliation_items where payment_ref = 'PR-FFFFFFFFFFFFFFFF'"
+    ).fetchall()
+    assert unknown in ([], [("unknown_ref",)])
