@@ -7,6 +7,7 @@ add up."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +27,7 @@ from flows.io import sink_stage
 from flows.payout_files import PayoutRead, read_payouts
 from flows.reconcile import classify
 from flows.settings import SHIPPED_CONFIG_DIR
-from flows.statements import judge
+from flows.statements import judge, record, staged_counts
 
 CAMPAIGN = "RC-2026-017"
 CONFIG = load_campaign(SHIPPED_CONFIG_DIR / "campaigns" / f"{CAMPAIGN}.toml")
@@ -155,6 +157,11 @@ def statements(draw: st.DrawFn) -> dict:
         "terse": draw(st.booleans()),  # amounts as banks shorten them: 100, 100.5, 100,
         "entry_day": draw(st.booleans()),  # MT940: the optional entry date of a :61: line
         "split": draw(st.sampled_from((0, 0, 0, 2, 3, 4, 5, 7))),  # > 0: a second statement
+        # how the file is wrapped: camt elements with a namespace prefix and PRCD (the previous
+        # closing) as opening balance; MT940 in a SWIFT envelope, two statements as two pages
+        # of one (:62M: and :60M:)
+        "again": draw(st.booleans()),  # and the same statements come again in another file
+        "dress": draw(st.sets(st.sampled_from(("prefix", "prcd", "envelope", "pages")))),
     }
 
 
@@ -269,7 +276,9 @@ def camt_statement(case: dict, part: Part, last: bool) -> str:
         body += camt_entry(case, [pending], status="PDNG", ref="PENDING-1")
     return (
         f"<Stmt><Id>STMT-{part.number}</Id><Acct><Id><IBAN>{ACCOUNT}</IBAN></Id></Acct>"
-        + camt_balance("OPBD", part.opening, part.first, case["terse"])
+        + camt_balance(
+            "PRCD" if "prcd" in case["dress"] else "OPBD", part.opening, part.first, case["terse"]
+        )
         + camt_balance("CLBD", part.closing, part.last, case["terse"])
         + body
         + "</Stmt>"
@@ -285,6 +294,8 @@ def write_camt(case: dict, target: Path) -> None:
         + "".join(camt_statement(case, p, p is found[-1]) for p in found)
         + "</BkToCstmrStmt></Document>"
     )
+    if "prefix" in case["dress"]:
+        xml = re.sub(r"<(/?)(?=[A-Z])", r"<\1camt:", xml).replace("xmlns=", "xmlns:camt=")
     target.write_text(xml, encoding="utf-8")
 
 
@@ -331,13 +342,21 @@ def wrapped(text: str, width: int) -> list[str]:
 def write_mt940(case: dict, target: Path) -> None:
     marks = {("debit", False): "D", ("credit", False): "C", ("credit", True): "RD"}
     marks[("debit", True)] = "RC"
-    lines = []
-    for part in parts(case):
+    envelope, pages = "envelope" in case["dress"], "pages" in case["dress"]
+    found = parts(case)
+    lines = ["{1:F01ICBKCNBJAXXX0000000000}{2:I940ICBKCNBJXXXXN}{4:"] if envelope else []
+    for part in found:
+        page = f"00001/{part.number:03d}" if pages else f"{part.number:05d}/001"
         lines += [
             f":20:STMT{part.first:%Y%m%d}",
             f":25:{ACCOUNT}",
-            f":28C:{part.number:05d}/001",
-            mt940_balance("60F", part.opening, part.first, case["terse"]),
+            f":28C:{page}",
+            mt940_balance(
+                "60M" if pages and part.number > 1 else "60F",
+                part.opening,
+                part.first,
+                case["terse"],
+            ),
         ]
         for t in part.txns:
             day = START + timedelta(days=t.day)
@@ -352,24 +371,61 @@ def write_mt940(case: dict, target: Path) -> None:
             if t.ref or t.text != NOT_OURS[0]:  # a top-up without :86: details
                 first, *more = wrapped(mt940_details(t), case["wrap"])
                 lines += [f":86:{first}", *more]
-        lines += [mt940_balance("62F", part.closing, part.last, case["terse"]), "-"]
+        closing = "62M" if pages and part is not found[-1] else "62F"
+        lines += [mt940_balance(closing, part.closing, part.last, case["terse"])]
+        lines += ["-}" if envelope and part is found[-1] else "-"]
     target.write_text("\r\n".join(lines) + "\r\n", encoding="latin-1")
 
 
 # ------------------------------------------------------------------------------------ load
 
 
-def load(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> PayoutRead:
-    """The file read and loaded as the reconcile flow's load_payout_file does."""
-    read = read_payouts(path, CONFIG, workdir)
+def load(
+    con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, run_id: str
+) -> tuple[PayoutRead, list[str]]:
+    """The file read, its statements judged, loaded and recorded as the reconcile flow's
+    load_payout_file does; with the statements' fates."""
+    work = workdir / run_id
+    work.mkdir()
+    read = read_payouts(path, CONFIG, work)
     fates = judge(con, CONFIG, CAMPAIGN, read)
-    assert [f.status for f in fates] == ["loaded"] * len(read.statements)
-    stage, _ = sink_stage(read.frame, path, workdir)
-    with stage_view(con, "stage_payouts", stage, path, "sha-of-the-file", 1):
-        db.run(con, "reconcile/payout_rows")
-    db.run(con, "reconcile/payout_quarantine", campaign=CAMPAIGN, run_id="r1")
-    db.run(con, "reconcile/payouts", campaign=CAMPAIGN, run_id="r1")
-    return read
+    skipped = [f.statement.statement_no for f in fates if f.status == "skipped"]
+    frame = read.frame.filter(~pl.col("statement_no").is_in(skipped).fill_null(False))
+    stage, _ = sink_stage(frame, path, work)
+    with db.transaction(con):
+        with stage_view(con, "stage_payouts", stage, path, f"sha-of-{path.name}", 1):
+            db.run(con, "reconcile/payout_rows")
+        db.run(con, "reconcile/payout_quarantine", campaign=CAMPAIGN, run_id=run_id)
+        db.run(con, "reconcile/payouts", campaign=CAMPAIGN, run_id=run_id)
+        counts = staged_counts(con)
+        record(con, CAMPAIGN, run_id, f"sha-of-{path.name}", path.name, read.format, fates, counts)
+    return read, [f.status for f in fates]
+
+
+TABLES = (
+    "payouts",
+    "payout_quarantine",
+    "payout_statements",
+    "payment_instructions",
+    "reconciliation_items",
+)
+
+
+def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """What reconciling has made: payouts, quarantine, instructions (reissues) and classes."""
+    return {
+        "payouts": con.execute(
+            "select * exclude (run_id) from payouts order by provider_txn_id"
+        ).fetchall(),
+        "quarantined": con.execute("select count(*) from payout_quarantine").fetchall(),
+        "instructions": con.execute(
+            "select payment_ref, reissue_of from payment_instructions order by all"
+        ).fetchall(),
+        "classes": con.execute(
+            "select item, class, payment_ref, provider_txn_id from reconciliation_items "
+            "order by all"
+        ).fetchall(),
+    }
 
 
 @settings(
@@ -377,7 +433,7 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> PayoutRea
 )
 @given(statements())
 def test_any_statement_of_our_instructions_reconciles_to_the_intended_classes(con, case):
-    for table in ("payouts", "payout_quarantine", "payment_instructions", "reconciliation_items"):
+    for table in TABLES:
         db.execute(con, f"delete from {table}")
     for n, (ref, amount) in enumerate(zip(case["refs"], case["instructed"], strict=True)):
         db.execute(
@@ -391,8 +447,16 @@ def test_any_statement_of_our_instructions_reconciles_to_the_intended_classes(co
         mt940 = case["format"] == "mt940"
         path = Path(folder) / ("statement.sta" if mt940 else "statement.xml")
         (write_mt940 if mt940 else write_camt)(case, path)
-        read = load(con, path, Path(folder))
-    classify(con, CAMPAIGN, "r1", AS_OF, case["max_reissues"])
+        read, fates = load(con, path, Path(folder), "r1")
+        classify(con, CAMPAIGN, "r1", AS_OF, case["max_reissues"])
+        if case["again"]:  # the bank sends the same statements again, in another file
+            first = snapshot(con)
+            again = path.with_name(f"again-{path.name}")
+            again.write_bytes(path.read_bytes() + b"\r\n")
+            assert load(con, again, Path(folder), "r2")[1] == ["skipped"] * len(fates)
+            classify(con, CAMPAIGN, "r2", AS_OF, case["max_reissues"])
+            assert snapshot(con) == first
+    assert fates == ["loaded"] * len(read.statements)
 
     # each statement: balances add up, every booked transaction accounted for once
     written = parts(case)
