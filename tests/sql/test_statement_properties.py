@@ -90,6 +90,7 @@ def intended_class(story: str, max_reissues: int) -> str:
     }[story]
 
 
+DRESS = ("prefix", "prcd", "envelope", "pages", "garbled")
 STORIES = ("paid", "batch", "returned", "reversed", "return_reversed", "duplicate", "underpaid")
 # returned, then (in a later statement) its reissue paid; and besides the return reversed
 LATER = ("reissue_paid", "reissue_paid_and_return_reversed")
@@ -165,13 +166,13 @@ def statements(draw: st.DrawFn) -> dict:
         "split": draw(st.sampled_from((0, 0, 0, 2, 3, 4, 5, 7))),  # > 0: a second statement
         # how the file is wrapped: camt elements with a namespace prefix and PRCD (the previous
         # closing) as opening balance; MT940 in a SWIFT envelope, two statements as two pages
-        # of one (:62M: and :60M:)
+        # of one (:62M: and :60M:), a garbled line (a tag mistyped) after the first opening
         # days (after START) of a reissue's payment and of the reversal of its return
         "later": draw(
             st.lists(st.tuples(st.integers(12, 14), st.integers(12, 14)), min_size=n, max_size=n)
         ),
         "again": draw(st.booleans()),  # and the same statements come again in another file
-        "dress": draw(st.sets(st.sampled_from(("prefix", "prcd", "envelope", "pages")))),
+        "dress": draw(st.sets(st.sampled_from(DRESS))),
     }
 
 
@@ -350,6 +351,11 @@ def wrapped(text: str, width: int) -> list[str]:
     return lines
 
 
+def garbled(case: dict) -> int:
+    """How many garbled lines the file has (and its first statement quarantines)."""
+    return int(case["format"] == "mt940" and "garbled" in case["dress"])
+
+
 def write_mt940(case: dict, target: Path) -> None:
     marks = {("debit", False): "D", ("credit", False): "C", ("credit", True): "RD"}
     marks[("debit", True)] = "RC"
@@ -369,6 +375,8 @@ def write_mt940(case: dict, target: Path) -> None:
                 case["terse"],
             ),
         ]
+        if part.number == 1 and garbled(case):
+            lines.append(":6l:261016D1,00NTRFNONREF")  # quarantined, never dropped
         for t in part.txns:
             day = START + timedelta(days=t.day)
             days = f"{day:%y%m%d%m%d}" if case["entry_day"] else f"{day:%y%m%d}"
@@ -477,15 +485,15 @@ def test_any_statement_of_our_instructions_reconciles_to_the_intended_classes(co
     # each statement: balances add up, every booked transaction accounted for once
     written = parts(case)
     assert [(s.entries, s.closing) for s in read.statements] == [
-        (len(p.txns), p.closing) for p in written
+        (len(p.txns) + (p.number == 1) * garbled(case), p.closing) for p in written
     ]
     assert all(s.balance_ok is True for s in read.statements)
     entries = sum(s.entries for s in read.statements)
     not_ours = sum(s.not_ours for s in read.statements)
     payouts = db.scalar(con, "select count(*) from payouts")
     quarantined = db.scalar(con, "select count(*) from payout_quarantine")
-    assert entries == len(case["txns"]) == payouts + not_ours + quarantined
-    assert quarantined == 0
+    assert entries == len(case["txns"]) + garbled(case) == payouts + not_ours + quarantined
+    assert quarantined == garbled(case)
     assert not_ours == sum(t.ref is None for t in case["txns"])
     # our transactions, and only they, are payouts: ref, status, amount, return code
     loaded = con.execute(
