@@ -548,7 +548,7 @@ def read_mt940(path: Path, workdir: Path) -> BankFile:
         raise FileRejected("no MT940 statement in the file (no :20: or :61: tag)")
     sink = RowSink(workdir)
     read = tuple(_mt940_statement(s, sink) for s in statements)
-    if not any(s.opening or s.closing or s.entries for s in read):
+    if not any(s.opening is not None or s.closing is not None or s.entries for s in read):
         raise FileRejected("no MT940 statement in the file (no balances and no :61: lines)")
     return BankFile("mt940", read, sink.frame())
 
