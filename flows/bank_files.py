@@ -588,13 +588,14 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
         tally.money(direction, currency, amount)
         joined = SUBFIELD.sub("", details.replace("\n", ""))
         own_refs = [found.group(g) or "" for g in ("customer_reference", "extra_details")]
-        ours = PAYMENT_REF.search(" ".join([*own_refs, joined]))
+        text = " ".join([*own_refs, joined])
+        ours = PAYMENT_REF.search(text)
         if ours is None:
             tally.not_ours += 1
             continue
         tally.payouts += 1
         status = STATUS[(direction, mark.startswith("R"))]
-        reason = RETURN_CODE.search(joined) if status == "returned" else None
+        reason = RETURN_CODE.search(text) if status == "returned" else None
         sink.add(
             (
                 ours.group(0),

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from flows import db
 from flows.config import load_campaign
 from flows.inbox import stage_view
-from flows.io import sink_stage
+from flows.io import sha256_file, sink_stage
 from flows.payout_files import PayoutRead, read_payouts
 from flows.reconcile import classify
 from flows.settings import SHIPPED_CONFIG_DIR
@@ -418,13 +418,14 @@ def load(
     skipped = [f.statement.statement_no for f in fates if f.status == "skipped"]
     frame = read.frame.filter(~pl.col("statement_no").is_in(skipped).fill_null(False))
     stage, _ = sink_stage(frame, path, work)
+    sha256 = sha256_file(path)  # as archived: two files of one name are two files
     with db.transaction(con):
-        with stage_view(con, "stage_payouts", stage, path, f"sha-of-{path.name}", 1):
+        with stage_view(con, "stage_payouts", stage, path, sha256, 1):
             db.run(con, "reconcile/payout_rows")
         db.run(con, "reconcile/payout_quarantine", campaign=CAMPAIGN, run_id=run_id)
         db.run(con, "reconcile/payouts", campaign=CAMPAIGN, run_id=run_id)
         counts = staged_counts(con)
-        record(con, CAMPAIGN, run_id, f"sha-of-{path.name}", path.name, read.format, fates, counts)
+        record(con, CAMPAIGN, run_id, sha256, path.name, read.format, fates, counts)
     return read, [f.status for f in fates]
 
 
