@@ -613,7 +613,9 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
                 None,
             )
         )
-    for line_no, what, text in statement.garbled:
+    for line_no, what, text in statement.garbled:  # counted as the lines that cannot be read
+        tally.entries += 1
+        tally.quarantined += 1
         unreadable(sink, statement, line_no, what, text)
     return tally.statement(
         "mt940",
