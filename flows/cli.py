@@ -428,30 +428,25 @@ def run_letters(
     _print_letters(_run_flow("letters", campaign, as_of, **options))
 
 
-def _print_reconciliation(summary: Any, currency: str) -> None:
+def _print_reconciliation(summary: Any, currency: str, failed: bool = False) -> None:
+    """What a reconcile run found; when it `failed`, its errors are left to the error line."""
     new = [f"{f.file_name} {f.status}" for f in summary.files if f.status != "skipped"]
     skipped = sum(1 for f in summary.files if f.status == "skipped")
-    seen = f" ({skipped} seen before)" if skipped else ""
+    seen = f" ({skipped} files in the inbox loaded before)" if skipped else ""
     console.print(
         f"reconcile run {summary.run_id}: {escape(', '.join(new)) or 'no new payout files'}{seen}"
     )
     statements = [r for r in summary.payout_files if r.get("statement_id")]
-    if statements:
-        told = Table(title="Bank statements", title_justify="left")
-        for column in ("file", "statement", "entries", "ours", "quarantined", "not ours"):
-            told.add_column(column, justify="left" if column in ("file", "statement") else "right")
-        told.add_column("balance")
-        told.add_column("status")
-        for r in statements:
-            balance = {True: "ok", False: "DOES NOT ADD UP", None: "none given"}[r["balance_ok"]]
-            told.add_row(
-                escape(r["file"]),
-                escape(r["statement_id"]),
-                *(f"{r[c]:,}" for c in ("entries", "payouts_loaded", "quarantined", "not_ours")),
-                balance,
-                r["status"],
-            )
-        console.print(told)
+    if statements:  # a line each: it wraps at 80 columns where a table would cut
+        console.print("Bank statements:")
+    for r in statements:
+        balance = {True: "balances add up", False: "BALANCES DO NOT ADD UP", None: "no balances"}
+        counts = f"{r['payouts_loaded']:,} ours loaded, {r['quarantined']:,} quarantined"
+        console.print(
+            f"  {escape(r['file'])} · {escape(r['statement_id'])} · {r['entries']:,} entries: "
+            f"{counts}, {r['not_ours']:,} not ours · {balance[r['balance_ok']]} · {r['status']}",
+            highlight=False,
+        )
     classes = Table(title="Instructions and payouts per class", title_justify="left")
     for column in ("item", "class", "count", "instructed", "paid"):
         classes.add_column(column, justify="left" if column in ("item", "class") else "right")
@@ -473,7 +468,8 @@ def _print_reconciliation(summary: Any, currency: str) -> None:
     if summary.reissued:
         console.print(f"failed payments reissued: {summary.reissued:,}")
     for alert in summary.alerts:
-        console.print(f"[bold]{alert.severity}[/bold]: {escape(alert.message)}")
+        if not (failed and alert.severity == "error"):
+            console.print(f"[bold]{alert.severity}[/bold]: {escape(alert.message)}")
     console.print(f"finance reports: {summary.reports}")
 
 
@@ -489,7 +485,13 @@ def run_reconcile(
 
     currency = load_config(Paths.from_env(), campaign).campaign.currency
     allow = _allowances(allow_backdate, allow_future)
-    _print_reconciliation(_run_flow("reconcile", campaign, as_of, **allow), currency)
+    try:
+        summary = _run_flow("reconcile", campaign, as_of, **allow)
+    except Exception as exc:  # an error alert: what the run found, then its one error line
+        if getattr(exc, "summary", None) is not None:
+            _print_reconciliation(exc.summary, currency, failed=True)  # type: ignore[attr-defined]
+        raise
+    _print_reconciliation(summary, currency)
 
 
 def _print_night(summary: Any, currency: str, details: bool = True) -> None:

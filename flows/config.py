@@ -274,10 +274,11 @@ class PayoutAccount(Strict):
     name: str = ""
 
     def matches(self, account: str | None) -> bool:
-        """The statement's account names this one (an MT940 :25: may add the bank's BIC, a
-        camt IBAN carries no spaces)."""
+        """The statement's account is this one: the same IBAN or number, spaces aside; an
+        MT940 :25: may put the bank's code before it ("BIC/number") or its currency after."""
         own = self.id.replace(" ", "").upper()
-        return account is not None and own in account.replace(" ", "").upper()
+        parts = (account or "").replace(" ", "").upper().split("/")
+        return any(p == own or (p[:-3] == own and p[-3:].isalpha()) for p in parts)
 
 
 class Payments(Strict):

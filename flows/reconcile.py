@@ -37,7 +37,12 @@ UTILISATION_WARNING = Decimal("0.90")
 
 
 class ReconciliationAlert(Exception):
-    """A reconciliation alert of severity error: the outputs are written, the run fails."""
+    """A reconciliation alert of severity error: the outputs are written, the run fails; what
+    the run found rides along (`summary`), for the command line to tell before the error."""
+
+    def __init__(self, message: str, summary: ReconcileSummary | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 @dataclass(frozen=True)
@@ -172,8 +177,13 @@ def payout_file_rows(run: Run, files: list[FileOutcome]) -> list[dict[str, Any]]
     rows = fate_rows(run.con, run.campaign, run.as_of)
     told = {r["file"] for r in rows}
     for f in files:
-        if f.file_name in told or f.status == "skipped":
+        if f.file_name in told:
             continue
+        if f.status == "skipped":  # told where first loaded, unless it came under another name
+            first = loaded_as(run, f.sha256)
+            if first in (None, f.file_name):
+                continue
+            f = replace(f, message=f"the same bytes as {first}, loaded before: skipped")
         rows.append(
             dict.fromkeys(PAYOUT_FILES)
             | {
@@ -186,6 +196,17 @@ def payout_file_rows(run: Run, files: list[FileOutcome]) -> list[dict[str, Any]]
             }
         )
     return rows
+
+
+def loaded_as(run: Run, sha256: str) -> str | None:
+    """The name a payout file of these bytes was first loaded under."""
+    found = db.scalar(
+        run.con,
+        "select min_by(file_name, ingest_seq) from input_files "
+        "where campaign = ? and kind = 'payouts' and sha256 = ? and status = 'loaded'",
+        [run.campaign, sha256],
+    )
+    return str(found) if found is not None else None
 
 
 def classify(
@@ -342,6 +363,7 @@ def reconcile(
         errors = [a for a in summary.alerts if a.severity == "error"]
         if errors:
             raise ReconciliationAlert(
-                "; ".join(a.message for a in errors) + f" (reports in {folder})"
+                "; ".join(a.message for a in errors) + f" (reports in {folder})",
+                replace(summary, reports=folder),
             )
         return replace(summary, reports=folder)

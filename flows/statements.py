@@ -54,54 +54,74 @@ def balance_message(s: StatementRead) -> str:
 def judge(
     con: duckdb.DuckDBPyConnection, config: CampaignConfig, campaign: str, read: PayoutRead
 ) -> list[StatementFate]:
-    """Each statement's fate; FileRejected (naming the statement) when the file must be
-    rejected, the fates then all `rejected` in `rejected_fates(...)` for the record."""
+    """Each statement's fate. When one must be rejected, so is its file: StatementsRejected,
+    its message naming the statements at fault and what to do, each statement's fate then
+    `rejected` with what is wrong with it, or that another of its file was."""
     fates: list[StatementFate] = []
+    faults: dict[int, str] = {}
     seen: dict[tuple[str | None, str], str] = {}
     for s in read.statements:
-        key = (s.account, s.statement_id)
-        accounts = config.payments.accounts
-        if accounts and not any(a.matches(s.account) for a in accounts):
-            raise StatementsRejected(
-                read,
-                f"statement {s.statement_id} is for account {s.account or '(none named)'}, "
-                "not one of the payout accounts in [[payments.accounts]]",
-            )
-        before = seen.get(key) or _loaded_before(con, campaign, s)
-        if before is not None and before.startswith(s.content_sha256):
-            where = before.partition(" ")[2]
-            fates.append(StatementFate(s, "skipped", f"seen before in {where}: skipped"))
+        fault = _fault(con, config, campaign, s, seen)
+        if fault is not None:
+            faults[s.statement_no] = fault
             continue
-        if before is not None:
-            raise StatementsRejected(
-                read,
-                f"statement {s.statement_id} of account {s.account or '-'} was loaded before "
-                f"from {before.partition(' ')[2]} with other content; a corrected statement "
-                "needs the bank's new statement id",
-            )
-        seen[key] = f"{s.content_sha256} this file"
-        if s.balance_ok is False:
-            if config.reconcile.statement_balance == "reject":
-                raise StatementsRejected(read, balance_message(s))
-            fates.append(StatementFate(s, "loaded", balance_message(s)))
+        before = seen.get((s.account, s.statement_id)) or _loaded_before(con, campaign, s)
+        if before is not None:  # the same content: _fault tells other content apart
+            fates.append(StatementFate(s, "skipped", f"seen before in {before.partition(' ')[2]}"))
             continue
-        fates.append(StatementFate(s, "loaded"))
+        seen[(s.account, s.statement_id)] = f"{s.content_sha256} this file"
+        loaded = balance_message(s) if s.balance_ok is False else ""  # statement_balance = "load"
+        fates.append(StatementFate(s, "loaded", loaded))
+    if faults:
+        raise StatementsRejected(read, faults)
     return fates
 
 
-class StatementsRejected(FileRejected):
-    """A bank file rejected for one of its statements; every statement recorded as rejected."""
+def _fault(
+    con: duckdb.DuckDBPyConnection,
+    config: CampaignConfig,
+    campaign: str,
+    s: StatementRead,
+    seen: dict[tuple[str | None, str], str],
+) -> str | None:
+    """Why the statement rejects its file, with what to do next; None when it does not."""
+    accounts = config.payments.accounts
+    if accounts and not any(a.matches(s.account) for a in accounts):
+        return (
+            f"statement {s.statement_id} is for account {s.account or '(none named)'}, not one "
+            "of the payout accounts in [[payments.accounts]] (add it there if it is ours)"
+        )
+    before = seen.get((s.account, s.statement_id)) or _loaded_before(con, campaign, s)
+    if before is not None and not before.startswith(s.content_sha256):
+        return (
+            f"statement {s.statement_id} of account {s.account or '-'} was loaded before from "
+            f"{before.partition(' ')[2]} with other content (a corrected statement needs the "
+            "bank's new statement id)"
+        )
+    if s.balance_ok is False and config.reconcile.statement_balance == "reject":
+        return (
+            f"{balance_message(s)} (ask the bank for a corrected statement, or set [reconcile] "
+            'statement_balance = "load" to load it with the error alert)'
+        )
+    return None
 
-    def __init__(self, read: PayoutRead, message: str) -> None:
-        super().__init__(message)
+
+class StatementsRejected(FileRejected):
+    """A bank file rejected for some of its statements; each statement recorded as rejected
+    with what is wrong with it, or that another statement of its file was."""
+
+    def __init__(self, read: PayoutRead, faults: dict[int, str]) -> None:
+        super().__init__("; ".join(faults.values()))
+        others = "not read: another statement of this file is rejected"
         self.fates = [
-            StatementFate(s, "rejected", _with_balance(message, s)) for s in read.statements
+            StatementFate(s, "rejected", _with_balance(faults.get(s.statement_no, others), s))
+            for s in read.statements
         ]
 
 
 def _with_balance(message: str, s: StatementRead) -> str:
     """A statement's message, with its balances when they do not add up (said once)."""
-    if s.balance_ok is not False or message == balance_message(s):
+    if s.balance_ok is not False or balance_message(s) in message:
         return message
     return f"{message}; {balance_message(s)}"
 
@@ -221,5 +241,8 @@ def rejected(rows: list[dict[str, Any]]) -> list[str]:
     return [
         f"{r['file']}: {r['message']}"
         for r in rows
-        if r["status"] == "rejected" and r["statement_id"] and r["balance_ok"] is not False
+        if r["status"] == "rejected"
+        and r["statement_id"]
+        and r["balance_ok"] is not False
+        and not r["message"].startswith("not read:")
     ]

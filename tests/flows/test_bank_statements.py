@@ -123,3 +123,22 @@ def test_camt_with_a_dtd_is_rejected_without_expanding_it(tmp_path, entity):
             read_bank_file(path, tmp_path)
     else:
         assert read_bank_file(path, tmp_path).statements[0].entries == 2
+
+
+@pytest.mark.parametrize(
+    ("account", "ours"),
+    [
+        ("6222020200012345678", True),
+        ("ICBKCNBJ/6222020200012345678", True),  # MT940: the bank's code first
+        ("NL69INGB0123456789EUR", False),
+        ("6222 0202 0001 2345 678", True),  # spaces aside
+        ("ICBKCNBJ/62220202000123456789", False),  # one digit more: another account
+        ("CN0062220202000123456789", False),  # an IBAN holding the number: another account
+        ("6222020200012345678CNY", True),  # the currency after it, as ING writes :25:
+        (None, False),
+    ],
+)
+def test_a_payout_account_matches_its_own_number_only(account, ours):
+    from flows.config import PayoutAccount
+
+    assert PayoutAccount(id="6222020200012345678").matches(account) is ours

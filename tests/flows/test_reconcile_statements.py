@@ -222,6 +222,8 @@ def statements(tmp_path_factory: pytest.TempPathFactory):
         late = [entry(amount_rar, True, d3, "R3-RV2", [transaction(rar)], reversal=True)]
         drop(space, "camt054_r3.xml", camt("054", "08", "N-R3", d3, late))
         drop(space, "camt053_r1_again.xml", first.replace("<Document", "<!-- again -->\n<Document"))
+        copy = space.paths.inbox(CAMPAIGN, "payouts") / "credits_only_copy.xml"
+        copy.write_bytes((copy.parent / "credits_only.xml").read_bytes())  # the same bytes
         summaries.append(reconcile(CAMPAIGN, d3))
 
         # round 4: a corrected statement under the first one's id, another account's
@@ -315,6 +317,8 @@ def test_a_credits_only_statement_loads_with_nothing_of_ours(statements):
 
 def test_a_statement_seen_before_is_skipped_and_its_payouts_not_doubled(statements):
     space, summaries, _ = statements
+    (copy,) = [r for r in summaries[2].payout_files if r["file"] == "credits_only_copy.xml"]
+    assert copy["status"] == "skipped" and "the same bytes as credits_only.xml" in copy["message"]
     (again,) = [r for r in summaries[2].payout_files if r["file"] == "camt053_r1_again.xml"]
     assert again["status"] == "skipped" and "camt053_r1.xml" in again["message"]
     assert space.query("select count(*) from payouts where source_file like 'camt053_r1%'") == [
@@ -397,13 +401,17 @@ def test_an_error_line_keeps_the_brackets_of_what_it_names(workspace: Workspace)
     other = sparkasse(ROUNDS[0], [("C", Decimal("1.00"), "166?20Zinsen")], account="99999999")
     drop(workspace, "other.sta", other)
     off = [entry(Decimal("3.00"), False, ROUNDS[0], "UB-1", [transaction(None)])]
-    statement = camt("053", "08", "S-UB", ROUNDS[0], off, Decimal("1.00"))
+    shipped = "6222020200012345678"  # the shipped campaign's payout account
+    statement = camt("053", "08", "S-UB", ROUNDS[0], off, Decimal("1.00"), account=shipped)
     drop(workspace, "unbalanced_[bank].xml", statement)
     result = CliRunner().invoke(
         app, ["run", "reconcile", "-c", CAMPAIGN, "--as-of", str(ROUNDS[0])]
     )
     assert result.exit_code == 1
     assert "unbalanced_[bank].xml: statement S-UB: opening balance 10000.00" in result.output
+    # what the run found is told before the error line: the statements, the warning
+    assert result.output.index("Bank statements") < result.output.index("error: unbalanced")
+    assert "warning: other.sta: statement 00000/001" in result.output
     folder = workspace.paths.out(CAMPAIGN, "reports") / str(ROUNDS[0])
     html = (folder / "reconciliation.html").read_text(encoding="utf-8")
     assert "WARNING · other.sta: statement 00000/001" in html and "[[payments.accounts]]" in html

@@ -34,7 +34,7 @@ CONFIG = load_campaign(SHIPPED_CONFIG_DIR / "campaigns" / f"{CAMPAIGN}.toml")
 START = date(2026, 10, 15)  # the instructions' day; payments follow on days 1 to 7
 AS_OF = START + timedelta(days=10)
 LATER_AS_OF = START + timedelta(days=20)  # a later reconcile run, after the reissues
-ACCOUNT = "CN6222020200012345678"
+ACCOUNT = "6222020200012345678"
 FORMATS = ("camt.053.001.02", "camt.053.001.08", "mt940")
 # how our ref is written: camt in the end-to-end id or the unstructured remittance text;
 # MT940 in :86: as /EREF/, the German ?20 EREF+ (maybe split over two subfields), free text,
