@@ -61,6 +61,7 @@ class StatementRead:
     closing: Decimal | None
     currency: str | None
     content_sha256: str  # of what the statement says, to tell a repeat from a correction
+    unread: tuple[str, ...] = ()  # where what is quarantined stands ("line 7", "entry 2")
 
     @property
     def balance_ok(self) -> bool | None:
@@ -135,7 +136,13 @@ class Tally:
     debits: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     credits: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     digest: Any = field(default_factory=hashlib.sha256)
-    ids: set[str] = field(default_factory=set)
+    unread: list[str] = field(default_factory=list)
+
+    def quarantine(self, where: str) -> None:
+        """One transaction quarantined, at `where` (said once, the first ten places kept)."""
+        self.quarantined += 1
+        if len(self.unread) < 10 and where not in self.unread:
+            self.unread.append(where)
 
     def money(self, direction: str, currency: str, amount: Decimal) -> None:
         (self.debits if direction == "debit" else self.credits)[currency] += amount
@@ -165,6 +172,7 @@ class Tally:
             closing=closing[0] if closing else None,
             currency=currency,
             content_sha256=self.digest.hexdigest(),
+            unread=tuple(self.unread),
         )
 
 
@@ -416,7 +424,7 @@ def _camt_entry(entry: Element, entry_no: int, statement: CamtStatement, sink: R
         if problem is None:
             tally.payouts += 1
         else:
-            tally.quarantined += 1
+            tally.quarantine(f"entry {entry_no}")
         status = STATUS[(tx_direction, reversal)]
         sink.add(
             (
@@ -583,7 +591,7 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
         amount = decimal(found.group("amount")) if found else None
         mark = found.group("status").upper() if found else ""
         if found is None or amount is None or mark not in MT940_DIRECTION:
-            tally.quarantined += 1
+            tally.quarantine(f"line {line_no}")
             what = "a garbled line" if value is None else "a :61: line the grammar cannot read"
             unreadable(sink, statement, line_no, what, details if value is None else value)
             continue
@@ -620,7 +628,7 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
         )
     for line_no, what, text in statement.garbled:  # counted as the lines that cannot be read
         tally.entries += 1
-        tally.quarantined += 1
+        tally.quarantine(f"line {line_no}")
         unreadable(sink, statement, line_no, what, text)
     return tally.statement(
         "mt940",

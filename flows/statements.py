@@ -48,7 +48,14 @@ def balance_message(s: StatementRead) -> str:
     return (
         f"statement {s.statement_id}: opening balance {s.opening} + booked entries = "
         f"{s.expected_closing}, but the closing balance is {s.closing} ({s.currency})"
+        + (f"; {unread(s)}" if s.unread else "")
     )
+
+
+def unread(s: StatementRead) -> str:
+    """Where the statement has what cannot be read (quarantined, when it is loaded)."""
+    more = " and more" if s.quarantined > len(s.unread) else ""
+    return f"cannot read {', '.join(s.unread)}{more}"
 
 
 def judge(
@@ -71,7 +78,7 @@ def judge(
             continue
         seen[(s.account, s.statement_id)] = f"{s.content_sha256} this file"
         loaded = balance_message(s) if s.balance_ok is False else ""  # statement_balance = "load"
-        fates.append(StatementFate(s, "loaded", loaded))
+        fates.append(StatementFate(s, "loaded", loaded or (unread(s) if s.unread else "")))
     if faults:
         raise StatementsRejected(read, faults)
     return fates

@@ -142,3 +142,13 @@ def test_a_payout_account_matches_its_own_number_only(account, ours):
     from flows.config import PayoutAccount
 
     assert PayoutAccount(id="6222020200012345678").matches(account) is ours
+
+
+def test_a_statement_says_where_its_unreadable_lines_are(tmp_path):
+    from flows.statements import balance_message
+
+    (statement,) = read_bank_file(MADE / "mt940_garbled.sta", tmp_path).statements
+    assert statement.unread == ("line 7", "line 9")
+    assert balance_message(statement).endswith("(CNY); cannot read line 7, line 9")
+    (batch,) = read_bank_file(MADE / "camt053_v02_batch.xml", tmp_path).statements
+    assert batch.unread == ("entry 2",)
