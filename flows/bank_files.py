@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, iterparse
 
 import polars as pl
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import DefusedXMLParser
 
 from flows.config import PAYOUT_COLUMNS
 from flows.io import FileRejected
@@ -272,6 +272,34 @@ class CamtStatement:
         )
 
 
+class _RootReached(Exception):
+    pass
+
+
+class _Prolog:
+    """A parser target that stops at the first element: what defusedxml checks is before it."""
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        raise _RootReached
+
+    def end(self, tag: str) -> None: ...
+    def data(self, data: str) -> None: ...
+    def close(self) -> None: ...
+
+
+def no_dtd(path: Path) -> None:
+    """defusedxml's parser over the document up to its first element: a DTD — where entity
+    expansion and external entities live — can only stand before it, so a document without one
+    is then read by the C parser, which resolves no external entity and knows no other."""
+    parser = DefusedXMLParser(target=_Prolog(), forbid_dtd=True)
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(1 << 16):
+                parser.feed(chunk)
+        except _RootReached:
+            return
+
+
 def read_camt(path: Path, workdir: Path) -> BankFile:
     """Statements (camt.053) or notifications (camt.054), streamed entry by entry (defusedxml:
     no DTDs, no entities)."""
@@ -280,16 +308,21 @@ def read_camt(path: Path, workdir: Path) -> BankFile:
     fmt, report, current = "camt", "", None
     depth, entry_no = 0, 0
     try:
-        for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True):
+        no_dtd(path)
+        cut = 0  # the length of the document's namespace, "{urn:…}": tags are cut to local names
+        for event, element in iterparse(str(path), events=("start", "end")):
             if event == "start":
-                name = element.tag = _local(tag := element.tag)  # what _find looks for
                 depth += 1
+                if depth > 3:
+                    continue  # a part of what is read whole at its end
+                if depth == 1:
+                    cut = element.tag.index("}") + 1 if element.tag.startswith("{") else 0
+                    version = element.tag[1 : max(cut - 1, 1)].rpartition(":")[2]
+                    fmt = version if version.startswith("camt.") else fmt
+                name = element.tag = element.tag[cut:]
                 if depth == 1 and name != "Document":
                     raise FileRejected("not an ISO 20022 document (no Document element)")
-                if depth == 1:
-                    version = tag.partition("}")[0].rpartition(":")[2]
-                    fmt = version if version.startswith("camt.") else fmt
-                elif depth == 2:
+                if depth == 2:
                     if name not in MESSAGES:
                         raise FileRejected("not a camt.053 statement or camt.054 notification")
                     report, kind = MESSAGES[name]
@@ -297,21 +330,24 @@ def read_camt(path: Path, workdir: Path) -> BankFile:
                 elif depth == 3 and name == report:
                     current = CamtStatement(len(statements) + 1, booked_only=report == "Stmt")
                 continue
-            name = element.tag
             depth -= 1
-            if current is None or depth < 2:
+            if current is None or depth not in (2, 3):
                 continue
-            if depth == 2 and name == report:
+            if depth == 2 and element.tag == report:
                 statements.append(current.done(fmt))
                 current = None
                 element.clear()
-            elif depth == 3 and name == "Id":
+                continue
+            for part in element.iter():  # what _find looks for: local names
+                part.tag = part.tag[cut:]
+            name = element.tag
+            if name == "Id":
                 current.statement_id = (element.text or "").strip() or None
-            elif depth == 3 and name == "Acct":
+            elif name == "Acct":
                 current.account = _text(element, "Id", "IBAN") or _text(element, "Id", "Othr", "Id")
-            elif depth == 3 and name == "Bal":
+            elif name == "Bal":
                 current.balance(element)
-            elif depth == 3 and name == "Ntry":
+            elif name == "Ntry":
                 entry_no += 1
                 current.position += 1
                 _camt_entry(element, entry_no, current, sink)
@@ -512,7 +548,7 @@ def read_mt940(path: Path, workdir: Path) -> BankFile:
         raise FileRejected("no MT940 statement in the file (no :20: or :61: tag)")
     sink = RowSink(workdir)
     read = tuple(_mt940_statement(s, sink) for s in statements)
-    if not any(s.opening or s.closing or s.entries for s in read):
+    if not any(s.opening is not None or s.closing is not None or s.entries for s in read):
         raise FileRejected("no MT940 statement in the file (no balances and no :61: lines)")
     return BankFile("mt940", read, sink.frame())
 
@@ -552,13 +588,14 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
         tally.money(direction, currency, amount)
         joined = SUBFIELD.sub("", details.replace("\n", ""))
         own_refs = [found.group(g) or "" for g in ("customer_reference", "extra_details")]
-        ours = PAYMENT_REF.search(" ".join([*own_refs, joined]))
+        text = " ".join([*own_refs, joined])
+        ours = PAYMENT_REF.search(text)
         if ours is None:
             tally.not_ours += 1
             continue
         tally.payouts += 1
         status = STATUS[(direction, mark.startswith("R"))]
-        reason = RETURN_CODE.search(joined) if status == "returned" else None
+        reason = RETURN_CODE.search(text) if status == "returned" else None
         sink.add(
             (
                 ours.group(0),
@@ -576,7 +613,9 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
                 None,
             )
         )
-    for line_no, what, text in statement.garbled:
+    for line_no, what, text in statement.garbled:  # counted as the lines that cannot be read
+        tally.entries += 1
+        tally.quarantined += 1
         unreadable(sink, statement, line_no, what, text)
     return tally.statement(
         "mt940",

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
@@ -182,7 +183,7 @@ def main(
 
 
 def _error(message: str) -> None:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -432,7 +433,7 @@ def _print_reconciliation(summary: Any, currency: str) -> None:
     skipped = sum(1 for f in summary.files if f.status == "skipped")
     seen = f" ({skipped} seen before)" if skipped else ""
     console.print(
-        f"reconcile run {summary.run_id}: {', '.join(new) or 'no new payout files'}{seen}"
+        f"reconcile run {summary.run_id}: {escape(', '.join(new)) or 'no new payout files'}{seen}"
     )
     statements = [r for r in summary.payout_files if r.get("statement_id")]
     if statements:
@@ -444,8 +445,8 @@ def _print_reconciliation(summary: Any, currency: str) -> None:
         for r in statements:
             balance = {True: "ok", False: "DOES NOT ADD UP", None: "none given"}[r["balance_ok"]]
             told.add_row(
-                r["file"],
-                r["statement_id"],
+                escape(r["file"]),
+                escape(r["statement_id"]),
                 *(f"{r[c]:,}" for c in ("entries", "payouts_loaded", "quarantined", "not_ours")),
                 balance,
                 r["status"],
@@ -472,7 +473,7 @@ def _print_reconciliation(summary: Any, currency: str) -> None:
     if summary.reissued:
         console.print(f"failed payments reissued: {summary.reissued:,}")
     for alert in summary.alerts:
-        console.print(f"[bold]{alert.severity}[/bold]: {alert.message}")
+        console.print(f"[bold]{alert.severity}[/bold]: {escape(alert.message)}")
     console.print(f"finance reports: {summary.reports}")
 
 

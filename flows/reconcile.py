@@ -28,6 +28,7 @@ from flows.statements import (
     fate_rows,
     judge,
     record,
+    rejected,
     staged_counts,
     unbalanced,
 )
@@ -41,7 +42,9 @@ class ReconciliationAlert(Exception):
 
 @dataclass(frozen=True)
 class Alert:
-    code: str  # headroom_negative | paid_over_committed | paid_over_available | utilisation_high
+    # headroom_negative | paid_over_committed | paid_over_available | utilisation_high |
+    # statement_unbalanced | statement_rejected
+    code: str
     severity: str  # error | warning
     message: str
 
@@ -314,6 +317,7 @@ def reconcile(
         reserve = position(run, totals)
         fates = payout_file_rows(run, files)
         alerts = [Alert("statement_unbalanced", "error", m) for m in unbalanced(fates)]
+        alerts += [Alert("statement_rejected", "warning", m) for m in rejected(fates)]
         summary = ReconcileSummary(
             run.run_id,
             files,

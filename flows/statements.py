@@ -94,18 +94,27 @@ class StatementsRejected(FileRejected):
 
     def __init__(self, read: PayoutRead, message: str) -> None:
         super().__init__(message)
-        self.fates = [StatementFate(s, "rejected", message) for s in read.statements]
+        self.fates = [
+            StatementFate(s, "rejected", _with_balance(message, s)) for s in read.statements
+        ]
+
+
+def _with_balance(message: str, s: StatementRead) -> str:
+    """A statement's message, with its balances when they do not add up (said once)."""
+    if s.balance_ok is not False or message == balance_message(s):
+        return message
+    return f"{message}; {balance_message(s)}"
 
 
 def _loaded_before(con: duckdb.DuckDBPyConnection, campaign: str, s: StatementRead) -> str | None:
     """'<content sha256> <file>' of the statement with this account and id loaded before."""
-    found = con.execute(
+    found = con.execute(  # fetchall: a result left open would hold the connection
         "select content_sha256 || ' ' || source_file from payout_statements "
         "where campaign = ? and account is not distinct from ? and statement_id = ? "
         "and status = 'loaded' order by source_file limit 1",
         [campaign, s.account, s.statement_id],
-    ).fetchone()
-    return str(found[0]) if found else None
+    ).fetchall()
+    return str(found[0][0]) if found else None
 
 
 def record(
@@ -205,3 +214,12 @@ def fate_rows(con: duckdb.DuckDBPyConnection, campaign: str, as_of: date) -> lis
 def unbalanced(rows: list[dict[str, Any]]) -> list[str]:
     """The alert lines of statements whose balances do not add up: file, statement, amounts."""
     return [f"{r['file']}: {r['message']}" for r in rows if r["balance_ok"] is False]
+
+
+def rejected(rows: list[dict[str, Any]]) -> list[str]:
+    """The alert lines of statements rejected for another reason than their balances."""
+    return [
+        f"{r['file']}: {r['message']}"
+        for r in rows
+        if r["status"] == "rejected" and r["statement_id"] and r["balance_ok"] is not False
+    ]

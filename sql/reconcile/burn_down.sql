@@ -9,11 +9,11 @@ with events as (
         p.value_date,
         0,
         0,
-        case when p.status = 'paid' then p.amount else -p.amount end,
+        p.amount * recall_paid_sign(p.status),
     from payouts as p
     join payment_instructions as i
         on i.payment_ref = p.payment_ref and i.currency = p.currency
-    where p.campaign = $campaign and p.status in ('paid', 'returned', 'reversed')
+    where p.campaign = $campaign and recall_paid_sign(p.status) <> 0
 ),
 
 days as (

@@ -14,20 +14,17 @@ payouts_by_ref as (
     -- a payment, or a return reversed, pays; a return, or a payment reversed, gives it back
     select
         i.payment_ref,
-        count(*) filter (where o.currency = i.currency and o.status in ('paid', 'return_reversed'))
+        count(*) filter (where o.currency = i.currency and recall_paid_sign(o.status) = 1)
             as paid_count,
-        count(*) filter (where o.currency = i.currency and o.status in ('returned', 'reversed'))
+        count(*) filter (where o.currency = i.currency and recall_paid_sign(o.status) = -1)
             as returned_count,
         count(*) filter (where o.currency = i.currency and o.status = 'failed') as failed_count,
         count(*) filter (where o.currency <> i.currency) as mismatch_count,
-        coalesce(sum(o.amount) filter (
-            where o.currency = i.currency and o.status in ('paid', 'return_reversed')
-        ), 0)
-        - coalesce(sum(o.amount) filter (
-            where o.currency = i.currency and o.status in ('returned', 'reversed')
+        coalesce(sum(o.amount * recall_paid_sign(o.status)) filter (
+            where o.currency = i.currency
         ), 0) as net_paid,
         max(o.value_date) filter (
-            where o.currency = i.currency and o.status in ('paid', 'return_reversed')
+            where o.currency = i.currency and recall_paid_sign(o.status) = 1
         ) as last_paid_on,
     from instructions as i
     join payouts as o

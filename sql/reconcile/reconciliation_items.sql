@@ -36,7 +36,7 @@ paid_ranks as (
             - (i.paid_count - greatest(i.net_count, 0)) as paid_rank,
     from payouts as o
     join instruction_payments as i on i.payment_ref = o.payment_ref and i.currency = o.currency
-    where o.campaign = $campaign and o.status in ('paid', 'return_reversed')
+    where o.campaign = $campaign and recall_paid_sign(o.status) = 1
         and o.value_date <= $as_of::date
 ),
 
@@ -46,7 +46,7 @@ payout_rows as (
         case
             when i.payment_ref is null then 'unknown_ref'
             when o.currency <> i.currency then 'currency_mismatch'
-            when o.status not in ('paid', 'return_reversed') then 'failed'
+            when recall_paid_sign(o.status) <> 1 then 'failed'
             when r.paid_rank < 1 then 'failed'  -- given back by a return
             when r.paid_rank >= 2 or i.chain_paid_rank >= 2 then 'duplicate_payment'
             when o.amount = i.amount then 'matched'

@@ -6,11 +6,7 @@ with final as (
         i.class,
         i.currency,
         count(*) as payouts,
-        coalesce(sum(case
-            when p.status in ('paid', 'return_reversed') then p.amount
-            when p.status in ('returned', 'reversed') then -p.amount
-            else 0
-        end), 0)::decimal(38, 2) as net,
+        coalesce(sum(p.amount * recall_paid_sign(p.status)), 0)::decimal(38, 2) as net,
     from reconciliation_items as i
     join payouts as p using (provider_txn_id)
     where i.campaign = $campaign and i.item = 'payout'

@@ -385,3 +385,32 @@ def test_money_in_other_currencies_is_told_per_currency_never_added(statements):
     assert rows["paid to unknown refs"]["amount"] == Decimal("12.00")
     assert rows["paid to unknown refs, USD"]["amount"] is None
     assert "USD 9.00" in rows["paid to unknown refs, USD"]["note"]
+
+
+def test_an_error_line_keeps_the_brackets_of_what_it_names(workspace: Workspace):
+    """A file name or config key in brackets is said as written, not taken for terminal
+    markup and dropped; a statement rejected for its account is a warning beside the error."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    other = sparkasse(ROUNDS[0], [("C", Decimal("1.00"), "166?20Zinsen")], account="99999999")
+    drop(workspace, "other.sta", other)
+    off = [entry(Decimal("3.00"), False, ROUNDS[0], "UB-1", [transaction(None)])]
+    statement = camt("053", "08", "S-UB", ROUNDS[0], off, Decimal("1.00"))
+    drop(workspace, "unbalanced_[bank].xml", statement)
+    result = CliRunner().invoke(
+        app, ["run", "reconcile", "-c", CAMPAIGN, "--as-of", str(ROUNDS[0])]
+    )
+    assert result.exit_code == 1
+    assert "unbalanced_[bank].xml: statement S-UB: opening balance 10000.00" in result.output
+    folder = workspace.paths.out(CAMPAIGN, "reports") / str(ROUNDS[0])
+    html = (folder / "reconciliation.html").read_text(encoding="utf-8")
+    assert "WARNING · other.sta: statement 00000/001" in html and "[[payments.accounts]]" in html
+    # the next day, the unbalanced file rejected: a warning alone, said with its brackets
+    drop(workspace, "other_again.sta", other.replace("99999999", "88888888"))
+    result = CliRunner().invoke(
+        app, ["run", "reconcile", "-c", CAMPAIGN, "--as-of", str(ROUNDS[1])]
+    )
+    assert result.exit_code == 0, result.output
+    assert "not one of the payout accounts in [[payments.accounts]]" in result.output
