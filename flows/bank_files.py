@@ -453,26 +453,28 @@ def _mt940_text(path: Path) -> str:
         return data.decode("latin-1")  # the German and Dutch banks' ISO 8859 files
 
 
+# a tag and its continuation lines (not empty, not starting like a tag or a block), or a line
+# that starts like a tag but is not one
+MT940_PIECE = re.compile(
+    r"^(?::(\d{2}[A-Z]?|NS):([^\n]*(?:\n(?![:\-{}])(?=[^\n]*\S)[^\n]*)*)|(:[^\n]*))", re.M
+)
+TRAILING_BLANKS = re.compile(r"[ \t\f\v]+(?=\n|$)")
+
+
 def _mt940_tags(text: str) -> Iterator[tuple[str, int, str]]:
     """(tag, line, value) for every tag of the text, a value's continuation lines joined with
     newlines; a line that starts like a tag but is not one is ("?", line, the line), so that
     nothing the tag grammar cannot read goes unreported."""
-    tag, line_no, value = "", 0, list[str]()
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.rstrip()
-        found = TAG_LINE.match(line)
-        if found or line.startswith((":", "-", "{", "}")) or not line:
-            if tag:
-                yield tag, line_no, "\n".join(value)
-            tag = ""
-        if found:
-            tag, line_no, value = found.group(1), number, [line[found.end() :]]
-        elif line.startswith(":"):
-            yield "?", number, line
-        elif tag:
-            value.append(line)
-    if tag:
-        yield tag, line_no, "\n".join(value)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    line_no, seen = 1, 0
+    for found in MT940_PIECE.finditer(text):
+        line_no += text.count("\n", seen, found.start())
+        seen = found.start()
+        tag, value, garbled = found.groups()
+        if garbled is not None:
+            yield "?", line_no, garbled.rstrip()
+        else:
+            yield tag, line_no, TRAILING_BLANKS.sub("", value)
 
 
 @dataclass
@@ -573,10 +575,11 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
     tally = Tally()
     tally.digest = statement.digest
     currency = (statement.opening or statement.closing or (None, ""))[1]
+    where = f"{statement.account or '-'}/{statement.statement_id}/"  # the fallback id's start
     for position, (line_no, value, details) in enumerate(statement.transactions, 1):
         tally.entries += 1
-        fallback = f"{statement.account or '-'}/{statement.statement_id}/{position}"
-        found = next((m for g in grammars if value is not None and (m := g.match(value))), None)
+        fallback = f"{where}{position}"
+        found = value and (grammars[0].match(value) or grammars[1].match(value))
         amount = decimal(found.group("amount")) if found else None
         mark = found.group("status").upper() if found else ""
         if found is None or amount is None or mark not in MT940_DIRECTION:
@@ -586,7 +589,9 @@ def _mt940_statement(statement: Mt940Statement, sink: RowSink) -> StatementRead:
             continue
         direction = MT940_DIRECTION[mark]
         tally.money(direction, currency, amount)
-        joined = SUBFIELD.sub("", details.replace("\n", ""))
+        joined = details.replace("\n", "")
+        if "?" in joined:
+            joined = SUBFIELD.sub("", joined)
         own_refs = [found.group(g) or "" for g in ("customer_reference", "extra_details")]
         text = " ".join([*own_refs, joined])
         ours = PAYMENT_REF.search(text)
