@@ -87,7 +87,7 @@ lines as (
       <Id>BENCH-STMT-1-1</Id>
       <ElctrncSeqNb>1</ElctrncSeqNb>
       <CreDtTm>', $day, 'T18:00:00</CreDtTm>
-      <Acct><Id><IBAN>', $account, '</IBAN></Id><Ccy>', currency, '</Ccy></Acct>
+      <Acct><Id><Othr><Id>', $account, '</Id></Othr></Id><Ccy>', currency, '</Ccy></Acct>
       <Bal>
         <Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp>
         <Amt Ccy="', currency, '">', abs(opening), '</Amt>',
@@ -133,7 +133,7 @@ MT940 = (
 lines as (
     select 0 as part, 0 as n, 0 as kind, 0 as leg, concat(
         ':20:BENCHSTMT1
-:25:', $account, '
+:25:ICBKCNBJ/', $account, '
 :28C:00001/001
 :60F:', if(opening < 0, 'D', 'C'), yymmdd, currency, replace(abs(opening)::varchar, '.', ',')
     ) as line
@@ -159,7 +159,7 @@ FORMATS = {  # the file each format is written to, and the query that writes it
     "camt": ("camt053_bench.xml", CAMT),
     "mt940": ("icbc_bench.sta", MT940),
 }
-ACCOUNT = "DE89370400440532013000"
+ACCOUNT = "6222020200012345678"  # the shipped campaign's [[payments.accounts]] (ICBC: no IBAN)
 
 
 def write_answers(files: list[str], target: Path, fmt: str = "csv") -> int:

@@ -60,7 +60,8 @@ def fates(home: Path) -> str:
             told += [
                 f"{row['file']} {row['status']} (entries {row['entries'] or '-'}, loaded "
                 f"{row['payouts_loaded']}, quarantined {row['quarantined']}, not ours "
-                f"{row['not_ours'] or '-'}, balance_ok {row['balance_ok'] or '-'})"
+                f"{row['not_ours'] or '-'}, balance_ok {row['balance_ok'] or '-'}"
+                + (f": {row['message']})" if row["message"] else ")")
                 for row in csv.DictReader(handle)
             ]
     return "; ".join(told) or "no payout_files.csv"
