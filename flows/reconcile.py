@@ -183,7 +183,7 @@ def payout_file_rows(run: Run, files: list[FileOutcome]) -> list[dict[str, Any]]
             first = loaded_as(run, f.sha256)
             if first in (None, f.file_name):
                 continue
-            f = replace(f, message=f"the same bytes as {first}, loaded before: skipped")
+            f = replace(f, message=f"the same bytes as {first}, loaded before")
         rows.append(
             dict.fromkeys(PAYOUT_FILES)
             | {
