@@ -297,6 +297,8 @@ class Reconcile(Strict):
     # a bank statement whose opening balance and booked entries do not make its closing
     # balance is an error alert; "reject" (the default) also rejects its file, "load" loads it
     statement_balance: Literal["reject", "load"] = "reject"
+    # a warning alert once offers and holdbacks take more than this share of the reserve
+    utilisation_warning: Decimal = Field(default=Decimal("0.90"), gt=0, le=1)
 
 
 class LocalText(Strict):

@@ -33,8 +33,6 @@ from flows.statements import (
     unbalanced,
 )
 
-UTILISATION_WARNING = Decimal("0.90")
-
 
 class ReconciliationAlert(Exception):
     """A reconciliation alert of severity error: the outputs are written, the run fails; what
@@ -65,6 +63,7 @@ class ReservePosition:
     paid: Decimal  # net of returns and reversals, to our payment refs
     outstanding: Decimal
     failed_not_reissued: Decimal
+    warn_at: Decimal = Decimal("0.90")  # [reconcile] utilisation_warning
 
     @property
     def available(self) -> Decimal:
@@ -101,12 +100,12 @@ class ReservePosition:
                     f"paid {self.paid} exceeds the available reserve {self.available}",
                 )
             )
-        if self.utilisation > UTILISATION_WARNING:
+        if self.utilisation > self.warn_at:
             found.append(
                 Alert(
                     "utilisation_high",
                     "warning",
-                    f"utilisation {self.utilisation:.1%} is over {UTILISATION_WARNING:.0%}",
+                    f"utilisation {self.utilisation:.1%} is over {self.warn_at:.0%}",
                 )
             )
         return found
@@ -272,6 +271,7 @@ def position(run: Run, totals: dict[str, Decimal]) -> ReservePosition:
         paid=totals["paid_net"],
         outstanding=totals["outstanding"],
         failed_not_reissued=totals["failed_not_reissued"],
+        warn_at=run.config.reconcile.utilisation_warning,
     )
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from flows import db
@@ -176,9 +177,10 @@ def _cell(value: Any) -> str:
 def write_html(
     run: Run, summary: ReconcileSummary, frames: dict[str, pl.DataFrame], target: Path
 ) -> None:
-    env = Environment(
+    env = SandboxedEnvironment(  # as the letters': sandboxed, and an unknown name fails
         loader=FileSystemLoader(templates_dir()),
         autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -385,3 +385,21 @@ def test_workbook_money_columns_are_formatted_with_frozen_header(reconciled):
         table = book.read("xl/tables/table2.xml").decode()
     assert 'formatCode="#,##0.00"' in styles
     assert 'state="frozen"' in sheet and "<autoFilter" in table
+
+
+@pytest.mark.parametrize(("utilisation", "warned"), [("0.94", False), ("0.96", True)])
+def test_the_utilisation_warning_follows_the_campaign_threshold(utilisation, warned):
+    from flows.reconcile import ReservePosition
+
+    zero = Decimal(0)
+    position = ReservePosition(
+        reserve=Decimal("100.00"),
+        top_ups=zero,
+        committed=Decimal(utilisation) * 100,
+        held_back=zero,
+        paid=zero,
+        outstanding=zero,
+        failed_not_reissued=zero,
+        warn_at=Decimal("0.95"),
+    )
+    assert ("utilisation_high" in [a.code for a in position.alerts()]) is warned
