@@ -202,10 +202,6 @@ def decimal(text: str | None) -> Decimal | None:
 # ------------------------------------------------------------------------------------ camt
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def _find(element: Element | None, *path: str) -> Element | None:
     """The first descendant along `path` of local names (read_camt strips every tag to its
     local name, whatever the camt version's namespace, so that the C `find` does this)."""
@@ -383,7 +379,7 @@ def _camt_entry(entry: Element, entry_no: int, statement: CamtStatement, sink: R
     details = [
         tx
         for group in entry
-        if _local(group.tag) == "NtryDtls"
+        if group.tag == "NtryDtls"  # tags are local names here (read_camt)
         for tx in _everywhere(group, "TxDtls")
     ]
     transactions = []

@@ -233,10 +233,9 @@ def match(run: Run) -> int:
     return classify(run.con, run.campaign, run.run_id, run.as_of, run.config.payments.max_reissues)
 
 
-def money_totals(con: duckdb.DuckDBPyConnection, campaign: str) -> dict[str, Decimal]:
+def money_totals(con: duckdb.DuckDBPyConnection) -> dict[str, Decimal]:
     """paid + outstanding + failed_not_reissued = instructed (chains counted once), from the
-    campaign's chain_totals that classify made."""
-    del campaign  # chain_totals holds the campaign's chains only
+    chain_totals of the campaign that classify just classed."""
     cursor = con.execute(db.sql_text("reconcile/totals"))
     names = [d[0] for d in cursor.description or []]
     return dict(zip(names, cursor.fetchone() or (), strict=True))
@@ -330,7 +329,7 @@ def reconcile(
         files = load_waiting(run, "payouts", load_payout_file)
         reissued = match(run)
         crash_point("reconcile:classified")
-        totals = money_totals(run.con, run.campaign)
+        totals = money_totals(run.con)
         classes = [
             (str(i), str(c), int(n), Decimal(a), Decimal(p))
             for i, c, n, a, p in db.run(run.con, "reconcile/class_counts", campaign=campaign)

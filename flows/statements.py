@@ -68,11 +68,11 @@ def judge(
     faults: dict[int, str] = {}
     seen: dict[tuple[str | None, str], str] = {}
     for s in read.statements:
-        fault = _fault(con, config, campaign, s, seen)
+        before = seen.get((s.account, s.statement_id)) or _loaded_before(con, campaign, s)
+        fault = _fault(config, s, before)
         if fault is not None:
             faults[s.statement_no] = fault
             continue
-        before = seen.get((s.account, s.statement_id)) or _loaded_before(con, campaign, s)
         if before is not None:  # the same content: _fault tells other content apart
             fates.append(StatementFate(s, "skipped", f"seen before in {before.partition(' ')[2]}"))
             continue
@@ -84,21 +84,15 @@ def judge(
     return fates
 
 
-def _fault(
-    con: duckdb.DuckDBPyConnection,
-    config: CampaignConfig,
-    campaign: str,
-    s: StatementRead,
-    seen: dict[tuple[str | None, str], str],
-) -> str | None:
-    """Why the statement rejects its file, with what to do next; None when it does not."""
+def _fault(config: CampaignConfig, s: StatementRead, before: str | None) -> str | None:
+    """Why the statement rejects its file, with what to do next; None when it does not.
+    `before`: '<content sha256> <file>' of the statement loaded before with its account and id."""
     accounts = config.payments.accounts
     if accounts and not any(a.matches(s.account) for a in accounts):
         return (
             f"statement {s.statement_id} is for account {s.account or '(none named)'}, not one "
             "of the payout accounts in [[payments.accounts]] (add it there if it is ours)"
         )
-    before = seen.get((s.account, s.statement_id)) or _loaded_before(con, campaign, s)
     if before is not None and not before.startswith(s.content_sha256):
         return (
             f"statement {s.statement_id} of account {s.account or '-'} was loaded before from "

@@ -113,7 +113,7 @@ def test_classes_are_exclusive_and_totals_tie_out(con, case):
         == 0
     )
 
-    totals = money_totals(con, CAMPAIGN)
+    totals = money_totals(con)
     assert totals["instructed"] == sum(instructed)
     assert totals["paid"] + totals["outstanding"] + totals["failed_not_reissued"] == sum(instructed)
     # every cent paid to our refs in our currency is either applied or reported as excess
