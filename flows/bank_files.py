@@ -356,7 +356,7 @@ def read_camt(path: Path, workdir: Path) -> BankFile:
                 current.position += 1
                 _camt_entry(element, entry_no, current, sink)
                 element.clear()
-    except (ParseError, DefusedXmlException) as exc:
+    except (ParseError, DefusedXmlException, LookupError) as exc:  # LookupError: no such encoding
         raise FileRejected(f"unreadable XML: {exc}") from exc
     if not report:
         raise FileRejected("not a camt.053 statement or camt.054 notification")

@@ -152,3 +152,11 @@ def test_a_statement_says_where_its_unreadable_lines_are(tmp_path):
     assert balance_message(statement).endswith("(CNY); cannot read line 7, line 9")
     (batch,) = read_bank_file(MADE / "camt053_v02_batch.xml", tmp_path).statements
     assert batch.unread == ("entry 2",)
+
+
+def test_a_camt_declaring_an_unknown_encoding_is_rejected_in_one_line(tmp_path):
+    path = tmp_path / "encoding.xml"
+    text = (MADE / "camt054_v04_return_reversed.xml").read_text()
+    path.write_text(text.replace('encoding="UTF-8"', 'encoding="TF-8"', 1))
+    with pytest.raises(FileRejected, match="unreadable XML: unknown encoding: TF-8"):
+        read_bank_file(path, tmp_path)
