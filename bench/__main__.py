@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from flows.settings import configure_environment, flow_run_settings
+from flows.shared.settings import configure_environment, flow_run_settings
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -18,9 +18,9 @@ def demo_pipeline() -> list[str]:
     """Intake and compensate of the demo campaign through the flows (Prefect start-up included)."""
     home = Path(tempfile.mkdtemp(prefix="recall-bench-"))
     paths = configure_environment(home, home / "config")
-    from flows.compensate import compensate
-    from flows.demo import DEMO_AS_OF, DEMO_CAMPAIGN, write_demo
-    from flows.intake import intake
+    from flows.cli.demo import DEMO_AS_OF, DEMO_CAMPAIGN, write_demo
+    from flows.compensate.flow import compensate
+    from flows.intake.flow import intake
 
     write_demo(paths)
     with flow_run_settings():  # as `recall run` runs flows

@@ -13,12 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flows.approvals import template_files
-from flows.config import load_campaign
-from flows.letter_batches import Batch, context
-from flows.letters import batch_template, write_batches
-from flows.render import render
-from flows.settings import SHIPPED_CONFIG_DIR, TEMPLATES_DIR
+from flows.letters.approvals import template_files
+from flows.letters.batches import Batch, context
+from flows.letters.flow import batch_template, write_batches
+from flows.letters.render import render
+from flows.shared.config import load_campaign
+from flows.shared.settings import SHIPPED_CONFIG_DIR, TEMPLATES_DIR
 
 CONFIG = load_campaign(SHIPPED_CONFIG_DIR / "campaigns" / "RC-2026-017.toml")
 AS_OF = date(2026, 10, 15)

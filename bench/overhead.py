@@ -37,14 +37,14 @@ def _plain() -> None:
     prefect.tasks.Task.__call__ = call  # type: ignore[method-assign]
     for name in ("create_markdown_artifact", "create_table_artifact"):
         setattr(prefect.artifacts, name, lambda *args, **kwargs: None)
-    import flows.compensate
+    import flows.compensate.flow
 
-    flows.compensate.get_run_logger = lambda: logging.getLogger("recall")  # type: ignore[assignment]
+    flows.compensate.flow.get_run_logger = lambda: logging.getLogger("recall")  # type: ignore[assignment]
 
 
 def _run(mode: str) -> float:
-    from flows import embedded
-    from flows.settings import configure_environment, flow_run_settings
+    from flows.cli import embedded
+    from flows.shared.settings import configure_environment, flow_run_settings
 
     configure_environment()
     if mode == "plain":

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.config import CampaignConfig
+from flows.shared.config import CampaignConfig
 
 CENT = Decimal("0.01")
 EVIDENCE = ("yes", "true", "1", "是")
@@ -165,7 +165,7 @@ def main() -> None:
     import json
     import sys
 
-    from flows.config import load_campaign
+    from flows.shared.config import load_campaign
 
     file, config_dir, as_of, campaign = sys.argv[1:5]
     config = load_campaign(Path(config_dir) / "campaigns" / f"{campaign}.toml")

@@ -17,7 +17,7 @@ import duckdb
 
 from bench.measure import Measured
 from bench.pipeline import AS_OF, CAMPAIGN, recall
-from flows.demo import dropped_a_while_ago
+from flows.cli.demo import dropped_a_while_ago
 
 ANSWERS = """
 with instructed as (

@@ -26,9 +26,9 @@ from pathlib import Path
 import duckdb
 
 from bench.measure import Measured, measured
-from flows.demo import People, _serial, claim_rows, dropped_a_while_ago
-from flows.embedded import STATE_FILE
-from flows.settings import PREFECT_DEFAULTS, SHIPPED_CONFIG_DIR
+from flows.cli.demo import People, _serial, claim_rows, dropped_a_while_ago
+from flows.cli.embedded import STATE_FILE
+from flows.shared.settings import PREFECT_DEFAULTS, SHIPPED_CONFIG_DIR
 
 CAMPAIGN = "RC-BENCH"
 AS_OF = "2026-10-15"
@@ -103,12 +103,12 @@ def shell_env(**settings: str) -> dict[str, str]:
 
 
 def recall(
-    home: Path, config: Path, *args: str, entry: str = "flows.cli", **settings: str
+    home: Path, config: Path, *args: str, entry: str = "flows.cli.main", **settings: str
 ) -> Measured:
     """One `recall` command: wall time and its process's peak RSS.
 
-    By default it runs in its own process (flows.cli) and reaches Prefect the embedded way,
-    its Prefect home in the data home; `entry="flows.launch"` runs it as the `recall` script
+    By default it runs in its own process (flows.cli.main) and reaches Prefect the embedded way,
+    its Prefect home in the data home; `entry="flows.cli.launch"` runs it as the `recall` script
     does (in a fork of the resident process, whose RSS this does not see); `settings`
     (PREFECT_API_URL, PREFECT_HOME, ...) change the environment.
     """

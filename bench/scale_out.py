@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from prefect import flow
 
 if TYPE_CHECKING:
-    from flows.letter_batches import Batch
+    from flows.letters.batches import Batch
 
 HOSTS = (1, 2, 4, 8, 16)
 PLANNED_LETTERS = 1_000_000
@@ -65,7 +65,7 @@ def on_dask(folder: str, address: str, batch_size: int) -> int:
     every task it hands to Dask, its function by value with the globals it names: the letters
     are fetched through an import, not named, or they would travel with every batch."""
     import bench.scale_out as bench
-    from flows.letters import render_on_dask
+    from flows.letters.flow import render_on_dask
 
     batches = bench._batches(Path(folder), bench._LETTERS, batch_size)
     return len(render_on_dask(batches, address).rows)
@@ -80,8 +80,8 @@ def _measure(count: int, batch_size: int, workers: int) -> dict[str, float]:
     """Seconds of each way of writing the same letters, and the CPU seconds the warm Dask run
     took in this process and in its workers (run in a process of its own, with the embedded
     Prefect server up as `recall run` has it)."""
-    from flows import embedded
-    from flows.settings import configure_environment, flow_run_settings
+    from flows.cli import embedded
+    from flows.shared.settings import configure_environment, flow_run_settings
 
     configure_environment()
     embedded.start()
@@ -89,7 +89,7 @@ def _measure(count: int, batch_size: int, workers: int) -> dict[str, float]:
     from distributed import LocalCluster
 
     from bench.letters import due_letters, run_batches
-    from flows.letter_batches import write_batch
+    from flows.letters.batches import write_batch
 
     rows = due_letters(count, "post")
     _LETTERS[:] = rows

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.measure import Measured
 from bench.pipeline import recall, shell_env, stop_embedded, write_config
-from flows.embedded import answers
+from flows.cli.embedded import answers
 
 BARE_FLOW = """
 from prefect import flow
@@ -32,7 +32,7 @@ bare()
 """
 
 
-def pair(home: Path, config: Path, entry: str = "flows.cli", **env: str) -> Measured:
+def pair(home: Path, config: Path, entry: str = "flows.cli.main", **env: str) -> Measured:
     intake = recall(home, config, "run", "intake", entry=entry, **env)
     compensate = recall(home, config, "run", "compensate", entry=entry, **env)
     return Measured(
@@ -74,13 +74,13 @@ class Resident:
         )
 
     def pair(self, home: Path, config: Path, **env: str) -> Measured:
-        return pair(home, config, "flows.launch", XDG_RUNTIME_DIR=str(self.runtime), **env)
+        return pair(home, config, "flows.cli.launch", XDG_RUNTIME_DIR=str(self.runtime), **env)
 
     @contextmanager
     def server_start(self, home: Path, config: Path, port: int = 4298) -> Iterator[str]:
         """`recall server start`, as a coordinator starts the local server: through the
         resident process, which it starts, and Ctrl-C to stop it."""
-        command = [sys.executable, "-m", "flows.launch", "server", "start", "--port", str(port)]
+        command = [sys.executable, "-m", "flows.cli.launch", "server", "start", "--port", str(port)]
         process = subprocess.Popen(
             command,
             env=self.env(home, config),
@@ -136,7 +136,7 @@ def measure(work: Path) -> list[str]:
         "`recall run intake` + `recall run compensate` on an empty inbox, two commands "
         "(targets: ≤ 10 s with the embedded default and no server running, ≤ 5 s with a local "
         "Prefect server running). `recall` runs each command in a fork of its resident "
-        "process (flows/resident.py), which the first command starts:",
+        "process (flows/cli/resident.py), which the first command starts:",
         "",
         f"- embedded, nothing running (the first command starts the resident process and the "
         f"Prefect server, the second uses both): **{cold.seconds:.1f} s**",

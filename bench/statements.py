@@ -68,7 +68,7 @@ def fates(home: Path) -> str:
 
 
 READ = (
-    "import sys; from pathlib import Path; from flows.bank_files import read_bank_file; "
+    "import sys; from pathlib import Path; from flows.reconcile.bank_files import read_bank_file; "
     "read_bank_file(Path(sys.argv[1]), Path(sys.argv[2]))"
 )
 

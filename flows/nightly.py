@@ -10,13 +10,13 @@ from typing import Any
 
 from prefect import flow
 
-from flows.backup import DatabaseBehind, backups_keep, make_backup
-from flows.crash import crash_point
-from flows.lock import exclusive
-from flows.progress import report
-from flows.runlog import run_logger
-from flows.runs import AsOfRefused
-from flows.settings import Paths
+from flows.shared.backup import DatabaseBehind, backups_keep, make_backup
+from flows.shared.crash import crash_point
+from flows.shared.lock import exclusive
+from flows.shared.progress import report
+from flows.shared.runlog import run_logger
+from flows.shared.runs import AsOfRefused
+from flows.shared.settings import Paths
 
 STEPS = ("intake", "compensate", "letters", "reconcile")
 # What each step needs to have completed tonight (SPEC §9: a failed step stops only what
@@ -73,14 +73,14 @@ def run_steps(
     campaign: str, as_of: date, options: dict[str, dict[str, Any]] | None = None
 ) -> NightlySummary:
     """Every step in order; a failed step skips the steps that need it (NEEDS), the others
-    run; the errors are kept. An as-of the guards refuse (flows.runs) stops the first step
+    run; the errors are kept. An as-of the guards refuse (flows.shared.runs) stops the first step
     before it touches data, and is raised as it is: the night did not happen.
 
     `options`: parameters of a step's flow beyond campaign and as_of, by step."""
-    from flows.compensate import compensate
-    from flows.intake import intake
-    from flows.letters import letters
-    from flows.reconcile import reconcile
+    from flows.compensate.flow import compensate
+    from flows.intake.flow import intake
+    from flows.letters.flow import letters
+    from flows.reconcile.flow import reconcile
 
     summary = NightlySummary(campaign, as_of)
     logger = run_logger()
@@ -162,8 +162,8 @@ def nightly(
     """Everything new in the campaign's inbox, end to end, as one run holding the data home.
 
     `runner`, `dask_address` and `batch_size` go to the letters step, the partition options
-    to the compensate and letters steps (see flows.letters and flows.partitions),
-    `allow_backdate` / `allow_future` to every step (the as-of guards, flows.runs)."""
+    to the compensate and letters steps (see flows.letters.flow and flows.scale.partitions),
+    `allow_backdate` / `allow_future` to every step (the as-of guards, flows.shared.runs)."""
     from prefect.artifacts import create_markdown_artifact
 
     day = as_of or date.today()

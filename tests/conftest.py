@@ -15,7 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from flows.settings import SHIPPED_CONFIG_DIR, Paths, configure_environment, flow_run_settings
+from flows.shared.settings import (
+    SHIPPED_CONFIG_DIR,
+    Paths,
+    configure_environment,
+    flow_run_settings,
+)
 
 # Prefect reads its settings at import: point it at a throwaway home before anything imports it.
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="recall-tests-"))
@@ -25,7 +30,7 @@ os.environ.pop("PREFECT_HOME", None)  # a parallel test worker inherits its pare
 os.environ["RECALL_RESIDENT"] = "0"
 RUNTIME_DIR = Path(tempfile.mkdtemp(prefix="rr-", dir="/tmp"))
 os.environ["XDG_RUNTIME_DIR"] = str(RUNTIME_DIR)
-RECALL = [sys.executable, "-m", "flows.launch"]  # what the `recall` script runs
+RECALL = [sys.executable, "-m", "flows.cli.launch"]  # what the `recall` script runs
 
 
 def through_resident(env: dict[str, str]) -> dict[str, str]:
@@ -53,7 +58,7 @@ configure_environment(_SESSION_HOME, SHIPPED_CONFIG_DIR)
 import duckdb  # noqa: E402
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
-from flows import db  # noqa: E402
+from flows.shared import db  # noqa: E402
 
 CAMPAIGN = "RC-2026-017"
 AS_OF = date(2026, 10, 15)
@@ -127,12 +132,12 @@ class Workspace:
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
     def compensate(self, as_of: date = AS_OF, **kwargs):  # type: ignore[no-untyped-def]
-        from flows.compensate import compensate
+        from flows.compensate.flow import compensate
 
         return compensate(CAMPAIGN, as_of, **kwargs)
 
     def intake(self, as_of: date = AS_OF):  # type: ignore[no-untyped-def]
-        from flows.intake import intake
+        from flows.intake.flow import intake
 
         return intake(CAMPAIGN, as_of)
 
@@ -157,7 +162,7 @@ def make_workspace(base: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     shutil.copytree(SHIPPED_CONFIG_DIR, config_dir)
     monkeypatch.setenv("RECALL_HOME", str(base / "home"))
     monkeypatch.setenv("RECALL_CONFIG_DIR", str(config_dir))
-    # tests write inbox files and run at once: no settle delay (tests/flows/test_inbox.py sets one)
+    # tests write inbox files and run at once: no settle delay (tests/shared/test_inbox.py sets one)
     monkeypatch.setenv("RECALL_INBOX_SETTLE_SECONDS", "0")
     return Workspace(Paths.from_env())
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.bank_files import read_bank_file
-from flows.io import FileRejected
+from flows.reconcile.bank_files import read_bank_file
+from flows.shared.io import FileRejected
 
 DATA = Path(__file__).parent.parent / "data" / "payouts"
 FILES = sorted(p for p in DATA.rglob("*") if p.suffix in (".xml", ".sta"))

@@ -82,7 +82,7 @@ rows = st.lists(
 )
 @given(batch=rows)
 def test_rows_end_in_one_state_and_money_is_conserved(batch):
-    from flows.letters import letters
+    from flows.letters.flow import letters
 
     base = Path(tempfile.mkdtemp(prefix="fuzz-"))
     try:

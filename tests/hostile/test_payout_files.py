@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from flows.reconcile import reconcile
+from flows.reconcile.flow import reconcile
 from tests.conftest import AS_OF, CAMPAIGN, make_workspace, row
-from tests.flows.test_reconcile import instructions, payout_classes, write_payouts
+from tests.reconcile.test_reconcile import instructions, payout_classes, write_payouts
 
 DAY = "2026-10-22"
 

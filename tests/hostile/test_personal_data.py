@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from flows.demo import DEMO_AS_OF, DEMO_CAMPAIGN, write_demo
-from flows.demo_payouts import DEMO_ROUNDS, write_demo_payouts
+from flows.cli.demo import DEMO_AS_OF, DEMO_CAMPAIGN, write_demo
+from flows.cli.demo_payouts import DEMO_ROUNDS, write_demo_payouts
 from tests.conftest import RECALL, Workspace, make_workspace, row, through_resident
 
 PAGE = 200

@@ -1,0 +1,368 @@
+"""Reconcile flow (SPEC §7): payouts against instructions, reissues, reserve position, reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.compensate.flow import check_instruction_files, write_instruction_files
+from flows.reconcile.payout_files import PayoutRead, read_payouts
+from flows.reconcile.statements import (
+    PAYOUT_FILES,
+    StatementFate,
+    StatementsRejected,
+    fate_rows,
+    judge,
+    record,
+    rejected,
+    staged_counts,
+    unbalanced,
+)
+from flows.shared import db
+from flows.shared.budget import reserve_position
+from flows.shared.crash import crash_point
+from flows.shared.inbox import FileOutcome, ingest, load_waiting, stage_view
+from flows.shared.runs import Run, flow_run
+
+
+class ReconciliationAlert(Exception):
+    """A reconciliation alert of severity error: the outputs are written, the run fails; what
+    the run found rides along (`summary`), for the command line to tell before the error."""
+
+    def __init__(self, message: str, summary: ReconcileSummary | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+@dataclass(frozen=True)
+class Alert:
+    # headroom_negative | paid_over_committed | paid_over_available | utilisation_high |
+    # statement_unbalanced | statement_rejected
+    code: str
+    severity: str  # error | warning
+    message: str
+
+
+@dataclass(frozen=True)
+class ReservePosition:
+    """SPEC §7's reserve position of a campaign; money only."""
+
+    reserve: Decimal
+    top_ups: Decimal
+    committed: Decimal  # offers made
+    held_back: Decimal  # pending reviews
+    paid: Decimal  # net of returns and reversals, to our payment refs
+    outstanding: Decimal
+    failed_not_reissued: Decimal
+    warn_at: Decimal = Decimal("0.90")  # [reconcile] utilisation_warning
+
+    @property
+    def available(self) -> Decimal:
+        return self.reserve + self.top_ups
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.available - self.committed - self.held_back
+
+    @property
+    def utilisation(self) -> Decimal:
+        """Share of the available reserve committed or held back (0 when nothing is available)."""
+        if self.available <= 0:
+            return Decimal(0)
+        return (self.committed + self.held_back) / self.available
+
+    def alerts(self) -> list[Alert]:
+        found = []
+        if self.headroom < 0:
+            found.append(Alert("headroom_negative", "error", f"headroom is {self.headroom}"))
+        if self.paid > self.committed:
+            found.append(
+                Alert(
+                    "paid_over_committed",
+                    "error",
+                    f"paid {self.paid} exceeds committed offers {self.committed}",
+                )
+            )
+        if self.paid > self.available:
+            found.append(
+                Alert(
+                    "paid_over_available",
+                    "error",
+                    f"paid {self.paid} exceeds the available reserve {self.available}",
+                )
+            )
+        if self.utilisation > self.warn_at:
+            found.append(
+                Alert(
+                    "utilisation_high",
+                    "warning",
+                    f"utilisation {self.utilisation:.1%} is over {self.warn_at:.0%}",
+                )
+            )
+        return found
+
+
+@dataclass(frozen=True)
+class ReconcileSummary:
+    """What one reconcile run found; counts and money only (no personal data)."""
+
+    run_id: str
+    files: list[FileOutcome]
+    classes: list[tuple[str, str, int, Decimal, Decimal]]  # item, class, count, instructed, paid
+    totals: dict[str, Decimal]
+    position: ReservePosition
+    alerts: list[Alert]
+    reissued: int
+    payout_files: list[dict[str, Any]]  # payout_files.csv: each statement's or file's fate
+    unmatched: list[Unmatched]  # paid to refs not ours, or in another currency, per currency
+    currency: str  # the campaign's: the only one the totals and the position add up
+    reports: Path | None = None
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def load_payout_file(run: Run, path: Path) -> FileOutcome:
+    """Archive one payout file by sha256 and load its new payouts (by provider_txn_id); a bank
+    file's statements each loaded, skipped when seen before, or the file rejected
+    (flows.reconcile.statements)."""
+    read_as: list[PayoutRead] = []
+    fates: list[StatementFate] = []
+
+    def read(copy: Path, workdir: Path) -> pl.LazyFrame:
+        found = read_payouts(copy, run.config, workdir, path.name)
+        read_as.append(found)
+        try:
+            fates.extend(judge(run.con, run.config, run.campaign, found))
+        except StatementsRejected as exc:
+            fates.extend(exc.fates)
+            raise
+        skipped = [f.statement.statement_no for f in fates if f.status == "skipped"]
+        if not skipped:
+            return found.frame
+        return found.frame.filter(~pl.col("statement_no").is_in(skipped).fill_null(False))
+
+    def load(stage: Path, sha256: str, seq: int) -> int:
+        with stage_view(run.con, "stage_payouts", stage, path, sha256, seq):
+            db.run(run.con, "reconcile/payout_rows")
+        db.run(run.con, "reconcile/payout_quarantine", campaign=run.campaign, run_id=run.run_id)
+        db.run(run.con, "reconcile/payouts", campaign=run.campaign, run_id=run.run_id)
+        counts = staged_counts(run.con)
+        record(
+            run.con, run.campaign, run.run_id, sha256, path.name, read_as[0].format, fates, counts
+        )
+        return sum(c[1] for c in counts.values())
+
+    outcome = ingest(run, "payouts", path, read, load)
+    if outcome.status == "rejected" and fates:
+        record(
+            run.con, run.campaign, run.run_id, outcome.sha256, path.name, read_as[0].format, fates
+        )
+    return outcome
+
+
+def payout_file_rows(run: Run, files: list[FileOutcome]) -> list[dict[str, Any]]:
+    """payout_files.csv: a row per statement read by the runs of this as-of (a provider's
+    file is one), and one per other file of this run (rejected before a statement was read,
+    left for a later run, or not read) with what became of it; files loaded on an earlier day
+    are told in that day's."""
+    rows = fate_rows(run.con, run.campaign, run.as_of)
+    told = {r["file"] for r in rows}
+    for f in files:
+        if f.file_name in told:
+            continue
+        if f.status == "skipped":  # told where first loaded, unless it came under another name
+            first = loaded_as(run, f.sha256)
+            if first in (None, f.file_name):
+                continue
+            f = replace(f, message=f"the same bytes as {first}, loaded before")
+        rows.append(
+            dict.fromkeys(PAYOUT_FILES)
+            | {
+                "file": f.file_name,
+                "format": Path(f.file_name).suffix.lower().lstrip("."),
+                "entries": f.rows or None,
+                "quarantined": f.quarantined or None,
+                "status": f.status,
+                "message": f.message,
+            }
+        )
+    return rows
+
+
+def loaded_as(run: Run, sha256: str) -> str | None:
+    """The name a payout file of these bytes was first loaded under."""
+    found = db.scalar(
+        run.con,
+        "select min_by(file_name, ingest_seq) from input_files "
+        "where campaign = ? and kind = 'payouts' and sha256 = ? and status = 'loaded'",
+        [run.campaign, sha256],
+    )
+    return str(found) if found is not None else None
+
+
+def classify(
+    con: duckdb.DuckDBPyConnection, campaign: str, run_id: str, as_of: date, max_reissues: int
+) -> int:
+    """Reissue failed payments, then put every instruction and payout in its class (SQL), in
+    one transaction. Returns how many instructions were reissued."""
+    with db.transaction(con):
+        db.run(con, "reconcile/instruction_payments", campaign=campaign, as_of=as_of)
+        before = db.scalar(con, "select count(*) from payment_instructions")
+        db.run(con, "reconcile/reissues", run_id=run_id, as_of=as_of, max_reissues=max_reissues)
+        reissued = int(db.scalar(con, "select count(*) from payment_instructions") - before)
+        db.run(con, "reconcile/instruction_payments", campaign=campaign, as_of=as_of)
+        db.run(con, "reconcile/reconciliation_items_reset", campaign=campaign)
+        db.run(con, "reconcile/reconciliation_items", campaign=campaign, run_id=run_id, as_of=as_of)
+        db.run(con, "reconcile/chain_totals", campaign=campaign)
+    return reissued
+
+
+@task(cache_policy=NO_CACHE)
+def match(run: Run) -> int:
+    """Every instruction and payout in one class; failed payments reissued — not when the
+    instruction files hold refs the database does not know (it would reissue paid ones)."""
+    check_instruction_files(run.con, run.paths, run.campaign)
+    return classify(run.con, run.campaign, run.run_id, run.as_of, run.config.payments.max_reissues)
+
+
+def money_totals(con: duckdb.DuckDBPyConnection) -> dict[str, Decimal]:
+    """paid + outstanding + failed_not_reissued = instructed (chains counted once), from the
+    chain_totals of the campaign that classify just classed."""
+    cursor = con.execute(db.sql_text("reconcile/totals"))
+    names = [d[0] for d in cursor.description or []]
+    return dict(zip(names, cursor.fetchone() or (), strict=True))
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """Money moved by payouts that pay no instruction of ours, in one currency, net."""
+
+    kind: str  # unknown_ref | currency_mismatch
+    currency: str
+    payouts: int
+    net: Decimal
+
+
+def unmatched_money(con: duckdb.DuckDBPyConnection, campaign: str) -> list[Unmatched]:
+    """Per class and currency: never added across currencies (SPEC §7)."""
+    return [
+        Unmatched(str(k), str(c), int(n), Decimal(v))
+        for k, c, n, v in db.run(con, "reconcile/unmatched_money", campaign=campaign)
+    ]
+
+
+@task(cache_policy=NO_CACHE)
+def position(run: Run, totals: dict[str, Decimal]) -> ReservePosition:
+    budget, _ = reserve_position(run.con, run.config)
+    return ReservePosition(
+        reserve=run.config.campaign.reserve,
+        top_ups=budget.available - run.config.campaign.reserve,
+        committed=budget.offered,
+        held_back=budget.held_back,
+        paid=totals["paid_net"],
+        outstanding=totals["outstanding"],
+        failed_not_reissued=totals["failed_not_reissued"],
+        warn_at=run.config.reconcile.utilisation_warning,
+    )
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def write_outputs(run: Run, summary: ReconcileSummary) -> Path:
+    """Instruction files for reissues, and the finance reports of as_of."""
+    from flows.reconcile.reports import write_reports
+
+    write_instruction_files(run)
+    return write_reports(run, summary)
+
+
+@task(cache_policy=NO_CACHE)
+def publish(summary: ReconcileSummary, currency: str) -> None:
+    """Prefect markdown and table artifacts: counts and money, no personal data."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    from flows.reconcile.reports import summary_markdown
+
+    create_markdown_artifact(
+        summary_markdown(summary, currency),
+        key="reconciliation-summary",
+        description="Reserve position, totals and alerts",
+    )
+    create_table_artifact(
+        [
+            {"item": i, "class": c, "count": n, "instructed": str(a), "paid": str(p)}
+            for i, c, n, a, p in summary.classes
+        ],
+        key="reconciliation-classes",
+        description="Instructions and payouts per class",
+    )
+    told = ("file", "format", "statement_id", "entries", "payouts_loaded", "quarantined")
+    create_table_artifact(
+        [
+            {k: str(r[k]) if r[k] is not None else "" for k in (*told, "not_ours", "status")}
+            | {"balance_ok": {True: "yes", False: "NO", None: ""}[r["balance_ok"]]}
+            for r in summary.payout_files
+        ],
+        key="reconciliation-payout-files",
+        description="Each payout file's or bank statement's fate (payout_files.csv)",
+    )
+
+
+@flow(name="reconcile")
+def reconcile(
+    campaign: str,
+    as_of: date | None = None,
+    allow_backdate: bool = False,
+    allow_future: bool = False,
+) -> ReconcileSummary:
+    """New payout files → payouts → every instruction and payout classed → reports, alerts.
+
+    `allow_backdate` / `allow_future` let the run's as-of pass the as-of guards (`shared.runs`)."""
+    with flow_run("reconcile", campaign, as_of, allow_backdate, allow_future) as run:
+        files = load_waiting(run, "payouts", load_payout_file)
+        reissued = match(run)
+        crash_point("reconcile:classified")
+        totals = money_totals(run.con)
+        classes = [
+            (str(i), str(c), int(n), Decimal(a), Decimal(p))
+            for i, c, n, a, p in db.run(run.con, "reconcile/class_counts", campaign=campaign)
+        ]
+        reserve = position(run, totals)
+        fates = payout_file_rows(run, files)
+        alerts = [Alert("statement_unbalanced", "error", m) for m in unbalanced(fates)]
+        alerts += [Alert("statement_rejected", "warning", m) for m in rejected(fates)]
+        summary = ReconcileSummary(
+            run.run_id,
+            files,
+            classes,
+            totals,
+            reserve,
+            alerts + reserve.alerts(),
+            reissued,
+            fates,
+            unmatched_money(run.con, run.campaign),
+            run.config.campaign.currency,
+        )
+        folder = write_outputs(run, summary)
+        publish(summary, run.config.campaign.currency)
+        run.counts.update(
+            files=dict(Counter(f.status for f in files)),
+            classes={f"{i}/{c}": n for i, c, n, _, _ in classes},
+            money={k: str(v) for k, v in totals.items()},
+            reissued=reissued,
+            alerts=[a.code for a in summary.alerts],
+        )
+        errors = [a for a in summary.alerts if a.severity == "error"]
+        if errors:
+            raise ReconciliationAlert(
+                "; ".join(a.message for a in errors) + f" (reports in {folder})",
+                replace(summary, reports=folder),
+            )
+        return replace(summary, reports=folder)
