@@ -6,9 +6,7 @@ with instruction_rows as (
         'instruction' as item,
         case
             when i.net_count >= 2 or i.chain_paid_rank >= 2 then 'duplicate_payment'
-            when i.net_count = 1 and i.net_paid = i.amount then 'matched'
-            when i.net_count = 1 and i.net_paid < i.amount then 'underpaid'
-            when i.net_count = 1 then 'overpaid'
+            when i.net_count = 1 then 'paid'  -- by amount, in classed
             when i.has_failed and i.is_reissued then 'failed'
             when i.has_failed then 'unpayable'
             when i.mismatch_count > 0 then 'currency_mismatch'
@@ -49,9 +47,7 @@ payout_rows as (
             when recall_paid_sign(o.status) <> 1 then 'failed'
             when r.paid_rank < 1 then 'failed'  -- given back by a return
             when r.paid_rank >= 2 or i.chain_paid_rank >= 2 then 'duplicate_payment'
-            when o.amount = i.amount then 'matched'
-            when o.amount < i.amount then 'underpaid'
-            else 'overpaid'
+            else 'paid'  -- by amount, in classed
         end as class,
         o.payment_ref,
         o.provider_txn_id,
@@ -67,6 +63,26 @@ payout_rows as (
     left join instruction_payments as i on i.payment_ref = o.payment_ref
     left join paid_ranks as r using (provider_txn_id)
     where o.campaign = $campaign and o.value_date <= $as_of::date
+),
+
+items as (
+    select * from instruction_rows
+    union all by name
+    select * from payout_rows
+),
+
+classed as (
+    -- one payment standing against an instruction: its amount against the instructed one
+    select
+        * replace (
+            case
+                when class <> 'paid' then class
+                when paid = instructed then 'matched'
+                when paid < instructed then 'underpaid'
+                else 'overpaid'
+            end as class
+        ),
+    from items
 ),
 
 final as (
@@ -92,7 +108,7 @@ final as (
             else '>30'
         end as aging,
         u.return_reason,
-    from (select * from instruction_rows union all by name select * from payout_rows) as u
+    from classed as u
 )
 
 select * from final
