@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.compensate.flow import check_instruction_files, write_instruction_files
 from flows.reconcile.payout_files import PayoutRead, read_payouts
+from flows.reconcile.reports import summary_markdown, write_reports
 from flows.reconcile.statements import (
     PAYOUT_FILES,
     StatementFate,
@@ -27,105 +28,18 @@ from flows.reconcile.statements import (
     staged_counts,
     unbalanced,
 )
+from flows.reconcile.summary import (
+    Alert,
+    ReconcileSummary,
+    ReconciliationAlert,
+    ReservePosition,
+    Unmatched,
+)
 from flows.shared import db
 from flows.shared.budget import reserve_position
 from flows.shared.crash import crash_point
 from flows.shared.inbox import FileOutcome, ingest, load_waiting, stage_view
 from flows.shared.runs import Run, flow_run
-
-
-class ReconciliationAlert(Exception):
-    """A reconciliation alert of severity error: the outputs are written, the run fails; what
-    the run found rides along (`summary`), for the command line to tell before the error."""
-
-    def __init__(self, message: str, summary: ReconcileSummary | None = None) -> None:
-        super().__init__(message)
-        self.summary = summary
-
-
-@dataclass(frozen=True)
-class Alert:
-    # headroom_negative | paid_over_committed | paid_over_available | utilisation_high |
-    # statement_unbalanced | statement_rejected
-    code: str
-    severity: str  # error | warning
-    message: str
-
-
-@dataclass(frozen=True)
-class ReservePosition:
-    """SPEC §7's reserve position of a campaign; money only."""
-
-    reserve: Decimal
-    top_ups: Decimal
-    committed: Decimal  # offers made
-    held_back: Decimal  # pending reviews
-    paid: Decimal  # net of returns and reversals, to our payment refs
-    outstanding: Decimal
-    failed_not_reissued: Decimal
-    warn_at: Decimal = Decimal("0.90")  # [reconcile] utilisation_warning
-
-    @property
-    def available(self) -> Decimal:
-        return self.reserve + self.top_ups
-
-    @property
-    def headroom(self) -> Decimal:
-        return self.available - self.committed - self.held_back
-
-    @property
-    def utilisation(self) -> Decimal:
-        """Share of the available reserve committed or held back (0 when nothing is available)."""
-        if self.available <= 0:
-            return Decimal(0)
-        return (self.committed + self.held_back) / self.available
-
-    def alerts(self) -> list[Alert]:
-        found = []
-        if self.headroom < 0:
-            found.append(Alert("headroom_negative", "error", f"headroom is {self.headroom}"))
-        if self.paid > self.committed:
-            found.append(
-                Alert(
-                    "paid_over_committed",
-                    "error",
-                    f"paid {self.paid} exceeds committed offers {self.committed}",
-                )
-            )
-        if self.paid > self.available:
-            found.append(
-                Alert(
-                    "paid_over_available",
-                    "error",
-                    f"paid {self.paid} exceeds the available reserve {self.available}",
-                )
-            )
-        if self.utilisation > self.warn_at:
-            found.append(
-                Alert(
-                    "utilisation_high",
-                    "warning",
-                    f"utilisation {self.utilisation:.1%} is over {self.warn_at:.0%}",
-                )
-            )
-        return found
-
-
-@dataclass(frozen=True)
-class ReconcileSummary:
-    """What one reconcile run found; counts and money only (no personal data)."""
-
-    run_id: str
-    files: list[FileOutcome]
-    classes: list[tuple[str, str, int, Decimal, Decimal]]  # item, class, count, instructed, paid
-    totals: dict[str, Decimal]
-    position: ReservePosition
-    alerts: list[Alert]
-    reissued: int
-    payout_files: list[dict[str, Any]]  # payout_files.csv: each statement's or file's fate
-    unmatched: list[Unmatched]  # paid to refs not ours, or in another currency, per currency
-    currency: str  # the campaign's: the only one the totals and the position add up
-    reports: Path | None = None
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
@@ -241,16 +155,6 @@ def money_totals(con: duckdb.DuckDBPyConnection) -> dict[str, Decimal]:
     return dict(zip(names, cursor.fetchone() or (), strict=True))
 
 
-@dataclass(frozen=True)
-class Unmatched:
-    """Money moved by payouts that pay no instruction of ours, in one currency, net."""
-
-    kind: str  # unknown_ref | currency_mismatch
-    currency: str
-    payouts: int
-    net: Decimal
-
-
 def unmatched_money(con: duckdb.DuckDBPyConnection, campaign: str) -> list[Unmatched]:
     """Per class and currency: never added across currencies (SPEC §7)."""
     return [
@@ -277,8 +181,6 @@ def position(run: Run, totals: dict[str, Decimal]) -> ReservePosition:
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def write_outputs(run: Run, summary: ReconcileSummary) -> Path:
     """Instruction files for reissues, and the finance reports of as_of."""
-    from flows.reconcile.reports import write_reports
-
     write_instruction_files(run)
     return write_reports(run, summary)
 
@@ -287,8 +189,6 @@ def write_outputs(run: Run, summary: ReconcileSummary) -> Path:
 def publish(summary: ReconcileSummary, currency: str) -> None:
     """Prefect markdown and table artifacts: counts and money, no personal data."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
-    from flows.reconcile.reports import summary_markdown
 
     create_markdown_artifact(
         summary_markdown(summary, currency),

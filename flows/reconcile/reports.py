@@ -20,7 +20,7 @@ from flows.shared.io import atomic_path, money_columns, owner_only, write_workbo
 from flows.shared.settings import templates_dir
 
 if TYPE_CHECKING:
-    from flows.reconcile.flow import ReconcileSummary
+    from flows.reconcile.summary import ReconcileSummary
     from flows.shared.runs import Run
 
 SHEETS = ("Summary", "Exceptions", "By tier", "By region", "Aging", "Payout files")

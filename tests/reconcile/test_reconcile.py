@@ -389,7 +389,7 @@ def test_workbook_money_columns_are_formatted_with_frozen_header(reconciled):
 
 @pytest.mark.parametrize(("utilisation", "warned"), [("0.94", False), ("0.96", True)])
 def test_the_utilisation_warning_follows_the_campaign_threshold(utilisation, warned):
-    from flows.reconcile.flow import ReservePosition
+    from flows.reconcile.summary import ReservePosition
 
     zero = Decimal(0)
     position = ReservePosition(
