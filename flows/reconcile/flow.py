@@ -169,7 +169,7 @@ def position(run: Run, totals: dict[str, Decimal]) -> ReservePosition:
     return ReservePosition(
         reserve=run.config.campaign.reserve,
         top_ups=budget.available - run.config.campaign.reserve,
-        committed=budget.offered,
+        offered=budget.offered,
         held_back=budget.held_back,
         paid=totals["paid_net"],
         outstanding=totals["outstanding"],

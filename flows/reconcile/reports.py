@@ -44,7 +44,7 @@ def summary_rows(summary: ReconcileSummary) -> list[dict[str, Any]]:
         ("reserve", p.reserve),
         ("top-ups", p.top_ups),
         ("available (reserve + top-ups)", p.available),
-        ("committed offers", p.committed),
+        ("committed offers", p.offered),
         ("pending holdbacks", p.held_back),
         ("headroom", p.headroom),
         ("instructed", t["instructed"]),
@@ -136,7 +136,7 @@ def charts(run: Run, frames: dict[str, pl.DataFrame]) -> dict[str, Markup]:
     days = burn["day"].to_list()
     for column, label, colour in (
         ("available", "available reserve", "#1f4e79"),
-        ("committed", "committed offers", "#c55a11"),
+        ("offered", "committed offers", "#c55a11"),
         ("paid", "paid", "#548235"),
         ("remaining", "reserve remaining after payouts", "#7f7f7f"),
     ):

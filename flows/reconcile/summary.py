@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flows.shared.budget import Position
+
 if TYPE_CHECKING:
     from flows.shared.inbox import FileOutcome
 
@@ -33,11 +35,13 @@ class Alert:
 
 @dataclass(frozen=True)
 class ReservePosition:
-    """SPEC §7's reserve position of a campaign; money only."""
+    """SPEC §7's reserve position of a campaign; money only. What "committed" means (offers
+    + pending holdbacks, SPEC §5) is the budget's (flows.shared.budget.Position): the
+    headroom and the utilisation are read from it, never worked out again here."""
 
     reserve: Decimal
     top_ups: Decimal
-    committed: Decimal  # offers made
+    offered: Decimal  # the offers made: "committed offers" in the report (SPEC §7)
     held_back: Decimal  # pending reviews
     paid: Decimal  # net of returns and reversals, to our payment refs
     outstanding: Decimal
@@ -45,30 +49,38 @@ class ReservePosition:
     warn_at: Decimal = Decimal("0.90")  # [reconcile] utilisation_warning
 
     @property
+    def budget(self) -> Position:
+        return Position(self.reserve + self.top_ups, self.offered, self.held_back)
+
+    @property
     def available(self) -> Decimal:
-        return self.reserve + self.top_ups
+        return self.budget.available
+
+    @property
+    def committed(self) -> Decimal:
+        return self.budget.committed
 
     @property
     def headroom(self) -> Decimal:
-        return self.available - self.committed - self.held_back
+        return self.budget.headroom
 
     @property
     def utilisation(self) -> Decimal:
-        """Share of the available reserve committed or held back (0 when nothing is available)."""
+        """Share of the available reserve committed (0 when nothing is available)."""
         if self.available <= 0:
             return Decimal(0)
-        return (self.committed + self.held_back) / self.available
+        return self.committed / self.available
 
     def alerts(self) -> list[Alert]:
         found = []
         if self.headroom < 0:
             found.append(Alert("headroom_negative", "error", f"headroom is {self.headroom}"))
-        if self.paid > self.committed:
+        if self.paid > self.offered:
             found.append(
                 Alert(
                     "paid_over_committed",
                     "error",
-                    f"paid {self.paid} exceeds committed offers {self.committed}",
+                    f"paid {self.paid} exceeds committed offers {self.offered}",
                 )
             )
         if self.paid > self.available:

@@ -1,4 +1,4 @@
--- one row per day with a reserve event up to as_of: available, committed and paid so far
+-- one row per day with a reserve event up to as_of: available, offered and paid so far
 with events as (
     select recorded_on as day, amount as top_up, 0 as offered, 0 as paid
     from reserve_ledger where campaign = $campaign
@@ -27,7 +27,7 @@ final as (
     select
         day,
         ($reserve + sum(top_up) over w)::decimal(38, 2) as available,
-        (sum(offered) over w)::decimal(38, 2) as committed,
+        (sum(offered) over w)::decimal(38, 2) as offered,
         (sum(paid) over w)::decimal(38, 2) as paid,
         ($reserve + sum(top_up) over w - sum(paid) over w)::decimal(38, 2) as remaining,
     from days

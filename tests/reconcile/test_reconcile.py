@@ -395,7 +395,7 @@ def test_the_utilisation_warning_follows_the_campaign_threshold(utilisation, war
     position = ReservePosition(
         reserve=Decimal("100.00"),
         top_ups=zero,
-        committed=Decimal(utilisation) * 100,
+        offered=Decimal(utilisation) * 100,
         held_back=zero,
         paid=zero,
         outstanding=zero,

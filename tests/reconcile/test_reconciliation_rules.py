@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from flows.shared import db
 from flows.shared.settings import SQL_DIR
@@ -45,3 +46,23 @@ def test_the_under_and_overpaid_rule_is_written_once():
     text = (SQL_DIR / "reconcile" / "reconciliation_items.sql").read_text(encoding="utf-8")
     assert text.count("'underpaid'") == 1
     assert text.count("'overpaid'") == 1
+
+
+def test_committed_is_offers_plus_pending_holdbacks_in_the_budget_and_the_reserve_position():
+    from flows.reconcile.summary import ReservePosition
+    from flows.shared.budget import Position
+
+    zero = Decimal(0)
+    budget = Position(Decimal("100.00"), offered=Decimal("30.00"), held_back=Decimal("20.00"))
+    reserve = ReservePosition(
+        reserve=Decimal("100.00"),
+        top_ups=zero,
+        offered=Decimal("30.00"),
+        held_back=Decimal("20.00"),
+        paid=zero,
+        outstanding=zero,
+        failed_not_reissued=zero,
+    )
+    assert budget.committed == reserve.committed == Decimal("50.00")
+    assert budget.headroom == reserve.headroom == Decimal("50.00")
+    assert reserve.utilisation == Decimal("0.5")
