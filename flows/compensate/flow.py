@@ -254,11 +254,13 @@ def write_outputs(run: Run) -> list[Path]:
     written = write_instruction_files(run)
     queue = run.con.sql(db.sql_text("compensate/review_queue"), params={"campaign": run.campaign})
     folder = owner_only(run.paths.out(run.campaign, "review"))
-    write_review_queue(queue, folder, run.config.review.workbook_max_rows)
+    write_review_queue(queue, folder, run.config.review.workbook_max_rows, run.as_of)
     return written
 
 
-def write_review_queue(queue: duckdb.DuckDBPyRelation, folder: Path, max_rows: int) -> None:
+def write_review_queue(
+    queue: duckdb.DuckDBPyRelation, folder: Path, max_rows: int, as_of: date
+) -> None:
     """queue.csv, and queue.xlsx up to `max_rows` reviews; both left as they are when the
     queue has not changed (the workbook costs ~17 µs a cell here: 70,000 reviews take about
     20 s)."""
@@ -272,7 +274,7 @@ def write_review_queue(queue: duckdb.DuckDBPyRelation, folder: Path, max_rows: i
             return
         if fits:
             with atomic_path(workbook, mode=0o600) as book:
-                write_workbook({"review queue": queue.pl()}, book)
+                write_workbook({"review queue": queue.pl()}, book, as_of)
         else:
             workbook.unlink(missing_ok=True)
             get_run_logger().warning(

@@ -109,7 +109,7 @@ def tables(run: Run, summary: ReconcileSummary) -> dict[str, pl.DataFrame]:
 
 def _svg(figure: Any) -> Markup:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buffer.getvalue()
     return Markup(svg[svg.index("<svg") :])
 
@@ -225,7 +225,7 @@ def write_reports(run: Run, summary: ReconcileSummary) -> Path:
             frame.write_csv(tmp)
     crash_point("reconcile:reports")
     with atomic_path(folder / "reconciliation.xlsx", mode=0o600) as tmp:
-        write_workbook(frames, tmp)
+        write_workbook(frames, tmp, run.as_of)
     with atomic_path(folder / "reconciliation.html", mode=0o600) as tmp:
         write_html(run, summary, frames, tmp)
     return folder

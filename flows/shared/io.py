@@ -13,6 +13,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime, time
 from pathlib import Path
 
 import fastexcel
@@ -365,11 +366,13 @@ def money_columns(frame: pl.DataFrame) -> list[str]:
     return [c for c, t in frame.schema.items() if isinstance(t, pl.Decimal)]
 
 
-def write_workbook(frames: dict[str, pl.DataFrame], target: Path) -> None:
+def write_workbook(frames: dict[str, pl.DataFrame], target: Path, as_of: date) -> None:
     """One sheet per table: money formatted, header frozen, autofilter on; text is never
-    taken for a formula or a link."""
+    taken for a formula or a link. Dated the run's as-of (midnight), never the clock's now,
+    so a workbook written again is the same bytes."""
     options = {"strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(target, options) as workbook:
+        workbook.set_properties({"created": datetime.combine(as_of, time())})
         for sheet, frame in frames.items():
             frame.write_excel(
                 workbook=workbook,
