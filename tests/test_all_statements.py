@@ -48,6 +48,23 @@ SAMPLE = {
     "count": 2,
     "file_name": "a.csv",
     "reason": "future_date",
+    "sha256": "0" * 64,
+    "kind": "lists",
+    "amount": "10.00",
+    "note": "top-up",
+    "recorded_on": date(2026, 10, 15),
+    "archived_path": "archive/a.csv",
+    "size_bytes": 1,
+    "ingest_seq": 1,
+    "status": "loaded",
+    "rows_read": 0,
+    "error": None,
+    "account": None,
+    "statement_id": "S1",
+    "prefect_flow_run_id": None,
+    "flow": "intake",
+    "message": None,
+    "counts": "{}",
 }
 # statements that read what an earlier statement (or a registered frame) makes, in that order
 ORDER = [
@@ -126,7 +143,7 @@ def prepared(con, tmp_path, monkeypatch):
 
 
 def run(con, name: str) -> list:
-    wanted = set(re.findall(r"\$([a-z_]+)", db.sql_text(name)))
+    wanted = set(re.findall(r"\$([a-z_][a-z_0-9]*)", db.sql_text(name)))
     return db.run(con, name, **{k: SAMPLE[k] for k in wanted})
 
 

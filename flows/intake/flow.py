@@ -128,7 +128,7 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
         con = run.con
         with stage_view(con, "stage_rows", stage, path, sha256, seq):
             parse_rows(run)
-        quarantined = con.sql("select line_no from parsed_rows where quarantine_reasons <> ''").pl()
+        quarantined = con.sql(db.sql_text("intake/quarantined_lines")).pl()
         raw = stage.with_name("raw.parquet")
         raw_rows(read_as[-1], quarantined.get_column("line_no"), raw)
         with db.view(con, "quarantine_raw", con.read_parquet(str(raw))):

@@ -119,9 +119,7 @@ def requeue_rows(run: Run, file: str | None, reason: str | None) -> list[Requeue
             report(f"requeue: file {number} of {len(files)}")
             read_archived(run, sha256, name, Path(archived), seq)
             db.run(con, "intake/requeue_parsed_rows")
-            passed = db.scalar(
-                con, "select count(*) from parsed_rows where quarantine_reasons = ''"
-            )
+            [(passed,)] = db.run(con, "intake/parsed_rows_passed")
             db.run(con, "intake/claims", campaign=run.campaign, run_id=run.run_id)
             db.run(con, "intake/requeue_quarantine", campaign=run.campaign, run_id=run.run_id)
             db.run(con, "intake/requeue_quarantine_cleared", campaign=run.campaign)
@@ -133,14 +131,7 @@ def requeue_rows(run: Run, file: str | None, reason: str | None) -> list[Requeue
 
 def known_file(con: duckdb.DuckDBPyConnection, campaign: str, file: str) -> None:
     """Refuse a file name no customer list of the campaign was loaded under."""
-    names = [
-        name
-        for (name,) in con.execute(
-            "select distinct file_name from input_files "
-            "where campaign = ? and kind = 'lists' and status = 'loaded' order by 1",
-            [campaign],
-        ).fetchall()
-    ]
+    names = [name for (name,) in db.run(con, "intake/loaded_list_names", campaign=campaign)]
     if file not in names:
         listed = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
         raise RequeueRefused(

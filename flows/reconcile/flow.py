@@ -113,11 +113,8 @@ def payout_file_rows(run: Run, files: list[FileOutcome]) -> list[dict[str, Any]]
 
 def loaded_as(run: Run, sha256: str) -> str | None:
     """The name a payout file of these bytes was first loaded under."""
-    found = db.scalar(
-        run.con,
-        "select min_by(file_name, ingest_seq) from input_files "
-        "where campaign = ? and kind = 'payouts' and sha256 = ? and status = 'loaded'",
-        [run.campaign, sha256],
+    [(found,)] = db.run(
+        run.con, "reconcile/payout_file_loaded_as", campaign=run.campaign, sha256=sha256
     )
     return str(found) if found is not None else None
 
@@ -129,14 +126,14 @@ def classify(
     one transaction. Returns how many instructions were reissued."""
     with db.transaction(con):
         db.run(con, "reconcile/instruction_payments", campaign=campaign, as_of=as_of)
-        before = db.scalar(con, "select count(*) from payment_instructions")
-        db.run(con, "reconcile/reissues", run_id=run_id, as_of=as_of, max_reissues=max_reissues)
-        reissued = int(db.scalar(con, "select count(*) from payment_instructions") - before)
+        [(reissued,)] = db.run(  # an insert answers with how many rows it added
+            con, "reconcile/reissues", run_id=run_id, as_of=as_of, max_reissues=max_reissues
+        )
         db.run(con, "reconcile/instruction_payments", campaign=campaign, as_of=as_of)
         db.run(con, "reconcile/reconciliation_items_reset", campaign=campaign)
         db.run(con, "reconcile/reconciliation_items", campaign=campaign, run_id=run_id, as_of=as_of)
         db.run(con, "reconcile/chain_totals", campaign=campaign)
-    return reissued
+    return int(reissued)
 
 
 @task(cache_policy=NO_CACHE)

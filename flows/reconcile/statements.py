@@ -129,12 +129,13 @@ def _with_balance(message: str, s: StatementRead) -> str:
 
 def _loaded_before(con: duckdb.DuckDBPyConnection, campaign: str, s: StatementRead) -> str | None:
     """'<content sha256> <file>' of the statement with this account and id loaded before."""
-    found = con.execute(  # fetchall: a result left open would hold the connection
-        "select content_sha256 || ' ' || source_file from payout_statements "
-        "where campaign = ? and account is not distinct from ? and statement_id = ? "
-        "and status = 'loaded' order by source_file limit 1",
-        [campaign, s.account, s.statement_id],
-    ).fetchall()
+    found = db.run(
+        con,
+        "reconcile/statement_loaded_before",
+        campaign=campaign,
+        account=s.account,
+        statement_id=s.statement_id,
+    )
     return str(found[0][0]) if found else None
 
 

@@ -122,14 +122,12 @@ def add_top_up(paths: Paths, campaign: str, amount: Decimal, note: str, on: date
                 f"{position.held_back:,.2f}); the largest correction now is "
                 f"{position.committed - position.available:,.2f}; nothing recorded"
             )
-        entry = db.scalar(
+        [(entry,)] = db.run(
             con,
-            "select coalesce(max(entry_no), 0) + 1 from reserve_ledger where campaign = ?",
-            [campaign],
-        )
-        db.execute(
-            con,
-            "insert into reserve_ledger values (?, ?, ?, ?, ?)",
-            [campaign, entry, amount, note, on],
+            "shared/reserve_ledger_entry",
+            campaign=campaign,
+            amount=amount,
+            note=note,
+            recorded_on=on,
         )
         return int(entry)

@@ -175,17 +175,15 @@ def inbox_files(run: Run, kind: str) -> tuple[list[Path], list[FileOutcome]]:
 
 
 def already_loaded(run: Run, kind: str, sha256: str) -> bool:
-    found = db.scalar(
-        run.con,
-        "select count(*) from input_files "
-        "where campaign = ? and kind = ? and sha256 = ? and status = 'loaded'",
-        [run.campaign, kind, sha256],
+    [(loads,)] = db.run(
+        run.con, "shared/input_file_loaded", campaign=run.campaign, kind=kind, sha256=sha256
     )
-    return bool(found)
+    return bool(loads)
 
 
 def next_ingest_seq(run: Run) -> int:
-    return int(db.scalar(run.con, "select nextval('ingest_seq')"))
+    [(seq,)] = db.run(run.con, "shared/ingest_seq")
+    return int(seq)
 
 
 def record_input(
@@ -200,21 +198,18 @@ def record_input(
     error: str | None = None,
 ) -> None:
     """One input_files row: which file, its sha256 and archive copy, and what became of it."""
-    db.execute(
+    db.run(
         run.con,
-        "insert into input_files (campaign, sha256, kind, file_name, archived_path, size_bytes, "
-        "ingest_seq, run_id, status, rows_read, error) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            run.campaign,
-            sha256,
-            kind,
-            path.name,
-            str(archived),
-            archived.stat().st_size,
-            seq,
-            run.run_id,
-            status,
-            rows,
-            error,
-        ],
+        "shared/input_files",
+        campaign=run.campaign,
+        sha256=sha256,
+        kind=kind,
+        file_name=path.name,
+        archived_path=str(archived),
+        size_bytes=archived.stat().st_size,
+        ingest_seq=seq,
+        run_id=run.run_id,
+        status=status,
+        rows_read=rows,
+        error=error,
     )

@@ -11,8 +11,9 @@ from typing import Any
 
 import duckdb
 
+from flows.shared import db
 from flows.shared.config import CampaignConfig, ConfigError, load_campaign
-from flows.shared.db import connect, execute, scalar
+from flows.shared.db import connect, execute
 from flows.shared.lock import exclusive
 from flows.shared.runlog import logged
 from flows.shared.settings import Paths
@@ -79,7 +80,7 @@ def refuse_wrong_as_of(
 ) -> None:
     """check_as_of against the campaign's recorded runs and today's date."""
     campaign = config.campaign
-    latest = scalar(con, "select max(as_of) from runs where campaign = ?", [campaign.id])
+    [(latest,)] = db.run(con, "shared/latest_as_of", campaign=campaign.id)
     today = date.today()  # only to tell a date in the future
     check_as_of(
         campaign.id, as_of, campaign.announced_on, latest, today, backdate=backdate, future=future
@@ -176,9 +177,7 @@ def flow_run(
 
 
 def _next_run_id(con: duckdb.DuckDBPyConnection, campaign: str, as_of: date) -> str:
-    count = scalar(
-        con, "select count(*) from runs where campaign = ? and as_of = ?", [campaign, as_of]
-    )
+    [(count,)] = db.run(con, "shared/runs_of_day", campaign=campaign, as_of=as_of)
     return f"{as_of:%Y%m%d}-{count + 1:03d}"
 
 
@@ -200,11 +199,14 @@ def open_run(
     try:
         refuse_wrong_as_of(con, config, as_of, backdate=backdate, future=future)
         run_id = _next_run_id(con, config.campaign.id, as_of)
-        execute(
+        db.run(
             con,
-            "insert into runs (run_id, prefect_flow_run_id, campaign, flow, as_of, status) "
-            "values (?, ?, ?, ?, ?, 'running')",
-            [run_id, prefect_id, config.campaign.id, flow, as_of],
+            "shared/run_started",
+            run_id=run_id,
+            prefect_flow_run_id=prefect_id,
+            campaign=config.campaign.id,
+            flow=flow,
+            as_of=as_of,
         )
         run = Run(run_id, flow, as_of, config, paths, con)
         status, message = "completed", None
@@ -216,11 +218,14 @@ def open_run(
                 execute(con, "rollback")
             raise
         finally:
-            execute(
+            db.run(
                 con,
-                "update runs set status = ?, message = ?, counts = ?, "
-                "finished_at = current_timestamp where campaign = ? and run_id = ?",
-                [status, message, json.dumps(run.counts, default=str), run.campaign, run_id],
+                "shared/run_finished",
+                status=status,
+                message=message,
+                counts=json.dumps(run.counts, default=str),
+                campaign=run.campaign,
+                run_id=run_id,
             )
             # Prefect keeps task parameters (this Run) alive after the flow; drop the
             # connection so it is freed when closed, not reported as leaked at exit.
