@@ -28,16 +28,43 @@ from flows.shared.io import (
 from flows.shared.runs import Run, flow_run
 
 CONTACT_COLUMNS = ("email", "phone", "postal_address")
+# The required columns, written only here: a file without one is rejected, a row with the
+# cell empty is quarantined (missing_field:<column>). The unit's serial number or lot code
+# is required as the campaign's eligibility rules read them (required_columns).
+REQUIRED_COLUMNS = ("source_record_id", "customer_name", "sku", "purchase_date", "purchase_price")
 
 
-def required_columns(config: CampaignConfig) -> list[str]:
-    required = ["source_record_id", "customer_name", "sku", "purchase_date", "purchase_price"]
+@dataclass(frozen=True)
+class Required:
+    """A required column: `column` is named when missing; a file or a row has it when it has
+    one of `any_of` (a campaign with serial ranges and lots takes a lot code for a serial)."""
+
+    column: str
+    any_of: tuple[str, ...]
+
+
+def required_columns(config: CampaignConfig) -> list[Required]:
+    required = [Required(c, (c,)) for c in REQUIRED_COLUMNS]
     ranges, lots = bool(config.eligibility.serial_ranges), bool(config.eligibility.lots)
-    if ranges and not lots:
-        required.append("serial_no")
-    if lots and not ranges:
-        required.append("lot_code")
+    if ranges:
+        required.append(
+            Required("serial_no", ("serial_no", "lot_code") if lots else ("serial_no",))
+        )
+    elif lots:
+        required.append(Required("lot_code", ("lot_code",)))
     return required
+
+
+def missing_cells(required: list[Required]) -> pl.Expr:
+    """`missing_field:<column>` for each required column the row has no cell for."""
+    return pl.concat_list(
+        [
+            pl.when(pl.all_horizontal(pl.col(c).is_null() for c in r.any_of)).then(
+                pl.lit(f"missing_field:{r.column}")
+            )
+            for r in required
+        ]
+    ).list.drop_nulls()
 
 
 MAX_CELL_CHARS = 4_000  # far beyond any real name, address or code
@@ -75,9 +102,8 @@ def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str)
     frame = named_frame(frame)
     targets = canonical_targets(frame.collect_schema().names(), mapping, CANONICAL_COLUMNS)
     present = set(targets.values())
-    missing = [c for c in required_columns(config) if c not in present]
-    if not ({"serial_no", "lot_code"} & present) and config.eligibility.serial_ranges:
-        missing.append("serial_no")
+    required = required_columns(config)
+    missing = [r.column for r in required if not (set(r.any_of) & present)]
     if not (set(CONTACT_COLUMNS) & present):
         missing.append("email|phone|postal_address")
     if missing:
@@ -90,7 +116,8 @@ def canonical_frame(frame: pl.LazyFrame, config: CampaignConfig, file_name: str)
     position = [pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK)]
     bad_cells = pl.concat_list(bad).list.drop_nulls().alias("bad_cells")
     return frame.select([*cells, *absent, bad_cells, *position]).with_columns(
-        pl.lit(source.channel if source else "unknown").alias("default_channel")
+        pl.concat_list("bad_cells", missing_cells(required)).alias("bad_cells"),
+        pl.lit(source.channel if source else "unknown").alias("default_channel"),
     )
 
 
@@ -103,8 +130,6 @@ def parse_rows(run: Run) -> None:
         as_of=run.as_of,
         languages=config.campaign.languages,
         default_language=config.default_language,
-        require_serial=bool(config.eligibility.serial_ranges),
-        require_lot=bool(config.eligibility.lots),
     )
 
 

@@ -46,26 +46,14 @@ typed as (
 checked as (
     select
         t.*,
+        -- bad_cells: unusable cells, and required cells missing (flows.intake.flow.REQUIRED_COLUMNS)
         array_to_string(list_sort(list_distinct(list_concat(t.bad_cells, list_filter([
             case when not t.__fields_ok then 'bad_value:field_count' end,
-            case when t.source_record_id is null then 'missing_field:source_record_id' end,
             case when t.repeated_id then 'bad_value:source_record_id' end,
-            case when t.customer_name is null then 'missing_field:customer_name' end,
-            case when t.sku is null then 'missing_field:sku' end,
-            case
-                when t.serial_no is null and $require_serial and (t.lot_code is null or not $require_lot)
-                    then 'missing_field:serial_no'
-            end,
-            case
-                when t.lot_code is null and $require_lot and not $require_serial
-                    then 'missing_field:lot_code'
-            end,
-            case when t.purchase_date is null then 'missing_field:purchase_date' end,
             case when t.purchase_date is not null and t.purchase_day is null then 'bad_date:purchase_date' end,
             case when t.purchase_day > $as_of::date then 'future_date:purchase_date' end,
             case when t.claim_day is null then 'bad_date:claim_date' end,
             case when t.claim_day > $as_of::date then 'future_date:claim_date' end,
-            case when t.purchase_price is null then 'missing_field:purchase_price' end,
             case when t.purchase_price is not null and t.price is null then 'bad_amount:purchase_price' end,
             case when t.price < 0 then 'negative_amount:purchase_price' end,
             case when t.expenses is null then 'bad_amount:documented_expenses' end,
