@@ -8,9 +8,9 @@ from datetime import date
 import polars as pl
 import pytest
 
-from flows.reconcile.bank_files import SCHEMA as BANK_ROWS
+from flows.reconcile.statement_rows import SCHEMA as BANK_ROWS
 from flows.shared import db
-from flows.shared.config import CANONICAL_COLUMNS, PAYOUT_COLUMNS
+from flows.shared.columns import CANONICAL_COLUMNS, PAYOUT_COLUMNS
 from flows.shared.settings import SQL_DIR
 
 SAMPLE = {

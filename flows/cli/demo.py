@@ -15,7 +15,8 @@ from pathlib import Path
 import xlsxwriter
 from faker import Faker
 
-from flows.shared.config import CANONICAL_COLUMNS, load_campaign
+from flows.shared.columns import CANONICAL_COLUMNS
+from flows.shared.config import load_campaign
 from flows.shared.io import atomic_path, sha256_file
 from flows.shared.settings import SHIPPED_CONFIG_DIR, Paths
 

@@ -12,7 +12,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.shared import db
-from flows.shared.config import CANONICAL_COLUMNS, CampaignConfig
+from flows.shared.columns import CANONICAL_COLUMNS
+from flows.shared.config import CampaignConfig
 from flows.shared.crash import crash_point
 from flows.shared.inbox import FileOutcome, ingest, load_waiting, stage_view
 from flows.shared.io import (

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.intake.flow import canonical_frame, classify, parse_rows, read_list
 from flows.shared import db
-from flows.shared.config import CANONICAL_COLUMNS
+from flows.shared.columns import CANONICAL_COLUMNS
 from flows.shared.crash import crash_point
 from flows.shared.inbox import stage_view
 from flows.shared.io import FileRejected, sha256_file, sink_stage

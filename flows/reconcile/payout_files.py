@@ -13,8 +13,10 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.reconcile.bank_files import BankFile, StatementRead, read_bank_file
-from flows.shared.config import PAYOUT_COLUMNS, CampaignConfig
+from flows.reconcile.bank_files import read_bank_file
+from flows.reconcile.statement_rows import BankFile, StatementRead
+from flows.shared.columns import PAYOUT_COLUMNS
+from flows.shared.config import CampaignConfig
 from flows.shared.io import (
     FIELDS_OK,
     LINE_NO,

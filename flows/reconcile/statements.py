@@ -11,8 +11,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from flows.reconcile.bank_files import StatementRead
 from flows.reconcile.payout_files import PayoutRead
+from flows.reconcile.statement_rows import StatementRead
 from flows.shared import db
 from flows.shared.config import CampaignConfig
 from flows.shared.io import FileRejected

@@ -139,7 +139,7 @@ def test_camt_with_a_dtd_is_rejected_without_expanding_it(tmp_path, entity):
     ],
 )
 def test_a_payout_account_matches_its_own_number_only(account, ours):
-    from flows.shared.config import PayoutAccount
+    from flows.shared.config_operations import PayoutAccount
 
     assert PayoutAccount(id="6222020200012345678").matches(account) is ours
 

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli.main import app
-from flows.shared.config import PAYOUT_COLUMNS
+from flows.shared.columns import PAYOUT_COLUMNS
 from tests.conftest import AS_OF, CAMPAIGN, Workspace, make_workspace, row
 
 ROUNDS = (date(2026, 10, 22), date(2026, 10, 29), date(2026, 11, 20))

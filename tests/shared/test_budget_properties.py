@@ -14,7 +14,8 @@ from flows.compensate.flow import compute_entitlements, make_offers
 from flows.compensate.reviews import DecisionsRead
 from flows.shared import db
 from flows.shared.budget import NewOffers, Position, decide
-from flows.shared.config import Budget, load_campaign
+from flows.shared.config import load_campaign
+from flows.shared.config_rules import Budget
 from flows.shared.runs import Run
 from flows.shared.settings import SHIPPED_CONFIG_DIR, Paths
 
