@@ -16,16 +16,16 @@ from flows.shared.columns import CANONICAL_COLUMNS
 from flows.shared.config import CampaignConfig
 from flows.shared.crash import crash_point
 from flows.shared.inbox import FileOutcome, ingest, load_waiting, stage_view
-from flows.shared.io import (
+from flows.shared.input_tables import (
     FIELDS_OK,
     LINE_NO,
-    FileRejected,
     blank_as_null,
     canonical_targets,
     named_frame,
     raw_cells,
     read_table,
 )
+from flows.shared.io import FileRejected
 from flows.shared.runs import Run, flow_run
 
 CONTACT_COLUMNS = ("email", "phone", "postal_address")

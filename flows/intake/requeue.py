@@ -19,7 +19,8 @@ from flows.shared import db
 from flows.shared.columns import CANONICAL_COLUMNS
 from flows.shared.crash import crash_point
 from flows.shared.inbox import stage_view
-from flows.shared.io import FileRejected, sha256_file, sink_stage
+from flows.shared.input_tables import sink_stage
+from flows.shared.io import FileRejected, sha256_file
 from flows.shared.progress import report
 from flows.shared.runs import Run, RunRefused, database, flow_run
 from flows.shared.settings import Paths

@@ -17,16 +17,16 @@ from flows.reconcile.bank_files import read_bank_file
 from flows.reconcile.statement_rows import BankFile, StatementRead
 from flows.shared.columns import PAYOUT_COLUMNS
 from flows.shared.config import CampaignConfig
-from flows.shared.io import (
+from flows.shared.input_tables import (
     FIELDS_OK,
     LINE_NO,
-    FileRejected,
     blank_as_null,
     canonical_targets,
     named_frame,
     raw_cells,
     read_table,
 )
+from flows.shared.io import FileRejected
 
 BANK_SUFFIXES = (".xml", ".sta", ".mt940", ".940")
 

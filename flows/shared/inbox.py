@@ -18,7 +18,8 @@ import polars as pl
 from flows.shared import db
 from flows.shared.config import ConfigError
 from flows.shared.crash import crash_point
-from flows.shared.io import FileChanged, FileRejected, archive, reject, sha256_file, sink_stage
+from flows.shared.input_tables import sink_stage
+from flows.shared.io import FileChanged, FileRejected, archive, reject, sha256_file
 from flows.shared.progress import report
 from flows.shared.runs import Run
 
