@@ -99,6 +99,45 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection.close()
 
 
+CLAIM = {
+    "campaign": "C",
+    "run_id": "r",
+    "file_sha256": "f",
+    "source_file": "a.csv",
+    "line_no": 2,
+    "ingest_seq": 1,
+    "customer_name": "N",
+    "customer_key": "k1",
+    "sku": "S",
+    "serial_no": None,
+    "lot_code": None,
+    "purchase_date": date(2026, 3, 1),
+    "purchase_price": "10.00",
+    "quantity": 1,
+    "claim_date": date(2026, 3, 1),
+    "channel": "web",
+    "language": "en",
+    "harm": "none",
+    "documented_expenses": "0.00",
+    "expense_evidence": False,
+    "flags": [],
+    "status": "eligible",
+}
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, values: dict[str, object]) -> None:
+    """One row of `values` (column → value) into `table`, for a statement test's own rows."""
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    db.execute(con, f"insert into {table} ({names}) values ({marks})", list(values.values()))
+
+
+def insert_claim(con: duckdb.DuckDBPyConnection, claim_id: str, **cells: object) -> None:
+    """One claim of campaign C (an eligible claim of unit price 10.00 unless `cells` say else;
+    its source_record_id is its claim_id)."""
+    insert(con, "claims", {"claim_id": claim_id, "source_record_id": claim_id} | CLAIM | cells)
+
+
 @dataclass
 class Workspace:
     paths: Paths
