@@ -138,6 +138,58 @@ def insert_claim(con: duckdb.DuckDBPyConnection, claim_id: str, **cells: object)
     insert(con, "claims", {"claim_id": claim_id, "source_record_id": claim_id} | CLAIM | cells)
 
 
+def insert_entitlement(
+    con: duckdb.DuckDBPyConnection, claim_id: str, review_reasons: str = "", **cells: object
+) -> None:
+    """The entitlement of a claim of campaign C: 50.00 of goodwill, unless `cells` say else."""
+    insert(
+        con,
+        "entitlements",
+        {
+            "claim_id": claim_id,
+            "campaign": "C",
+            "run_id": "r",
+            "tier": "standard",
+            "goodwill_unit": "50.00",
+            "goodwill": "50.00",
+            "bonus_rate": "0",
+            "bonus": "0.00",
+            "expenses": "0.00",
+            "total": "50.00",
+            "holdback": "50.00",
+            "expense_notes": "",
+            "review_reasons": review_reasons,
+        }
+        | cells,
+    )
+
+
+def insert_decision(
+    con: duckdb.DuckDBPyConnection,
+    claim_id: str,
+    decision: str,
+    outcome: str = "accepted",
+    line: int = 2,
+    amount: str | None = None,
+) -> None:
+    """A line of a review decisions file of campaign C, with its outcome."""
+    insert(
+        con,
+        "review_decisions",
+        {
+            "campaign": "C",
+            "file_sha256": "f",
+            "line_no": line,
+            "run_id": "r",
+            "claim_id": claim_id,
+            "decision": decision,
+            "amount": amount,
+            "reviewer": "W",
+            "outcome": outcome,
+        },
+    )
+
+
 @dataclass
 class Workspace:
     paths: Paths
