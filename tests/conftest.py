@@ -164,6 +164,29 @@ def insert_entitlement(
     )
 
 
+def insert_offer(con: duckdb.DuckDBPyConnection, claim_id: str, version: int = 1) -> None:
+    """A binding offer of 50.00 (goodwill only) to a claim of campaign C."""
+    insert(
+        con,
+        "offers",
+        {
+            "claim_id": claim_id,
+            "campaign": "C",
+            "run_id": f"r{version}",
+            "offer_version": version,
+            "source": "auto",
+            "tier": "standard",
+            "goodwill": "50.00",
+            "bonus": "0.00",
+            "expenses": "0.00",
+            "adjustment": "0.00",
+            "total": "50.00",
+            "expense_notes": "",
+            "made_on": date(2026, 10, 15),
+        },
+    )
+
+
 def insert_decision(
     con: duckdb.DuckDBPyConnection,
     claim_id: str,

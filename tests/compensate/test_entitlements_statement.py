@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from flows.shared import db
-from tests.conftest import insert, insert_claim
+from tests.conftest import insert_claim, insert_offer
 
 ANNOUNCED = date(2026, 9, 1)
 RULES = {
@@ -206,25 +206,7 @@ def test_review_reasons_are_harm_flag_amount_and_units_sorted(con):
 
 def test_units_count_every_counted_claim_of_the_customer_and_send_all_of_its_claims(con):
     insert_claim(con, "offered", quantity=3, status="offered", claim_date=LATE)
-    insert(
-        con,
-        "offers",
-        {
-            "claim_id": "offered",
-            "campaign": "C",
-            "run_id": "r0",
-            "offer_version": 1,
-            "source": "auto",
-            "tier": "standard",
-            "goodwill": "50.00",
-            "bonus": "0.00",
-            "expenses": "0.00",
-            "adjustment": "0.00",
-            "total": "50.00",
-            "expense_notes": "",
-            "made_on": LATE,
-        },
-    )
+    insert_offer(con, "offered")
     insert_claim(con, "review", quantity=2, status="review", claim_date=LATE)
     insert_claim(con, "new", quantity=1, claim_date=LATE)
     insert_claim(con, "duplicate", quantity=9, status="duplicate", claim_date=LATE)

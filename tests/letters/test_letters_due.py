@@ -3,34 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flows.shared import db
-from tests.conftest import insert, insert_claim
+from tests.conftest import insert, insert_claim, insert_offer
 
 NO_CONTACT = {"email": None, "phone": None, "postal_address": None}
-
-
-def offer(con, claim_id: str, version: int = 1) -> None:
-    insert(
-        con,
-        "offers",
-        {
-            "claim_id": claim_id,
-            "campaign": "C",
-            "run_id": f"r{version}",
-            "offer_version": version,
-            "source": "auto",
-            "tier": "standard",
-            "goodwill": "50.00",
-            "bonus": "0.00",
-            "expenses": "0.00",
-            "adjustment": "0.00",
-            "total": "50.00",
-            "expense_notes": "",
-            "made_on": date(2026, 10, 15),
-        },
-    )
 
 
 def due(con) -> dict[str, tuple[str, str | None]]:
@@ -44,7 +20,7 @@ def due(con) -> dict[str, tuple[str, str | None]]:
 def contact(con, claim_id: str, **cells: object) -> None:
     """An offered claim with the contact cells given (none else), and its offer."""
     insert_claim(con, claim_id, status="offered", **NO_CONTACT | cells)
-    offer(con, claim_id)
+    insert_offer(con, claim_id)
 
 
 def test_the_preferred_channel_is_taken_when_the_claim_has_its_contact(con):
@@ -78,7 +54,7 @@ def test_each_state_gets_its_kind_of_letter_and_open_claims_none(con):
         ("duplicate", "duplicate"),
     ):
         insert_claim(con, claim_id, status=status, email="a@x.cn")
-    offer(con, "offered")
+    insert_offer(con, "offered")
     assert sorted(due(con)) == [
         "ineligible-rejection-v1",
         "offered-offer-v1",
@@ -89,7 +65,7 @@ def test_each_state_gets_its_kind_of_letter_and_open_claims_none(con):
 
 def test_a_letter_written_is_not_due_again_a_new_offer_version_is(con):
     insert_claim(con, "c", status="offered", email="a@x.cn")
-    offer(con, "c", version=2)  # the offer replaced: its version 1 letter is written
+    insert_offer(con, "c", version=2)  # the offer replaced: its version 1 letter is written
     insert(
         con,
         "letters",
