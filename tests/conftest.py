@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -184,6 +184,60 @@ def insert_offer(con: duckdb.DuckDBPyConnection, claim_id: str, version: int = 1
             "expense_notes": "",
             "made_on": date(2026, 10, 15),
         },
+    )
+
+
+INSTRUCTED_ON = date(2026, 10, 1)
+
+
+def insert_instruction(
+    con: duckdb.DuckDBPyConnection, ref: str, made: date = INSTRUCTED_ON, **cells: object
+) -> None:
+    """A payment instruction of 100.00 CNY of campaign C (claim `claim-<chain or ref>`)."""
+    insert(
+        con,
+        "payment_instructions",
+        {
+            "payment_ref": ref,
+            "campaign": "C",
+            "claim_id": f"claim-{cells.get('chain_ref') or ref}",
+            "run_id": "r",
+            "payee": "N",
+            "contact": "n@x.cn",
+            "amount": "100.00",
+            "currency": "CNY",
+            "instructed_on": made,
+        }
+        | cells,
+    )
+
+
+def insert_payout(
+    con: duckdb.DuckDBPyConnection,
+    txn: str,
+    ref: str,
+    amount: str = "100.00",
+    status: str = "paid",
+    **cells: object,
+) -> None:
+    """A payout of campaign C in CNY, valued 5 days after INSTRUCTED_ON unless `cells` say."""
+    insert(
+        con,
+        "payouts",
+        {
+            "provider_txn_id": txn,
+            "campaign": "C",
+            "payment_ref": ref,
+            "amount": amount,
+            "currency": "CNY",
+            "status": status,
+            "value_date": INSTRUCTED_ON + timedelta(days=5),
+            "file_sha256": "f",
+            "source_file": "p.csv",
+            "line_no": 2,
+            "run_id": "r",
+        }
+        | cells,
     )
 
 

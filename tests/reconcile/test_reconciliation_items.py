@@ -7,50 +7,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flows.shared import db
-from tests.conftest import insert
+from tests.conftest import INSTRUCTED_ON as MADE
+from tests.conftest import insert_instruction as instruction
+from tests.conftest import insert_payout as payout
 
-MADE = date(2026, 10, 1)
 AS_OF = date(2026, 10, 20)
-
-
-def instruction(con, ref: str, made: date = MADE, **cells: object) -> None:
-    insert(
-        con,
-        "payment_instructions",
-        {
-            "payment_ref": ref,
-            "campaign": "C",
-            "claim_id": f"claim-{cells.get('chain_ref') or ref}",
-            "run_id": "r",
-            "payee": "N",
-            "contact": "n@x.cn",
-            "amount": "100.00",
-            "currency": "CNY",
-            "instructed_on": made,
-        }
-        | cells,
-    )
-
-
-def payout(con, txn: str, ref: str, amount: str = "100.00", status: str = "paid", **cells):
-    insert(
-        con,
-        "payouts",
-        {
-            "provider_txn_id": txn,
-            "campaign": "C",
-            "payment_ref": ref,
-            "amount": amount,
-            "currency": "CNY",
-            "status": status,
-            "value_date": MADE + timedelta(days=5),
-            "file_sha256": "f",
-            "source_file": "p.csv",
-            "line_no": 2,
-            "run_id": "r",
-        }
-        | cells,
-    )
 
 
 def classes(con, as_of: date = AS_OF) -> dict[str, str]:
