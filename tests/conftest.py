@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -97,6 +97,174 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = db.connect(":memory:")
     yield connection
     connection.close()
+
+
+CLAIM = {
+    "campaign": "C",
+    "run_id": "r",
+    "file_sha256": "f",
+    "source_file": "a.csv",
+    "line_no": 2,
+    "ingest_seq": 1,
+    "customer_name": "N",
+    "customer_key": "k1",
+    "sku": "S",
+    "serial_no": None,
+    "lot_code": None,
+    "purchase_date": date(2026, 3, 1),
+    "purchase_price": "10.00",
+    "quantity": 1,
+    "claim_date": date(2026, 3, 1),
+    "channel": "web",
+    "language": "en",
+    "harm": "none",
+    "documented_expenses": "0.00",
+    "expense_evidence": False,
+    "flags": [],
+    "status": "eligible",
+}
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, values: dict[str, object]) -> None:
+    """One row of `values` (column → value) into `table`, for a statement test's own rows."""
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    db.execute(con, f"insert into {table} ({names}) values ({marks})", list(values.values()))
+
+
+def insert_claim(con: duckdb.DuckDBPyConnection, claim_id: str, **cells: object) -> None:
+    """One claim of campaign C (an eligible claim of unit price 10.00 unless `cells` say else;
+    its source_record_id is its claim_id)."""
+    insert(con, "claims", {"claim_id": claim_id, "source_record_id": claim_id} | CLAIM | cells)
+
+
+def insert_entitlement(
+    con: duckdb.DuckDBPyConnection, claim_id: str, review_reasons: str = "", **cells: object
+) -> None:
+    """The entitlement of a claim of campaign C: 50.00 of goodwill, unless `cells` say else."""
+    insert(
+        con,
+        "entitlements",
+        {
+            "claim_id": claim_id,
+            "campaign": "C",
+            "run_id": "r",
+            "tier": "standard",
+            "goodwill_unit": "50.00",
+            "goodwill": "50.00",
+            "bonus_rate": "0",
+            "bonus": "0.00",
+            "expenses": "0.00",
+            "total": "50.00",
+            "holdback": "50.00",
+            "expense_notes": "",
+            "review_reasons": review_reasons,
+        }
+        | cells,
+    )
+
+
+def insert_offer(con: duckdb.DuckDBPyConnection, claim_id: str, version: int = 1) -> None:
+    """A binding offer of 50.00 (goodwill only) to a claim of campaign C."""
+    insert(
+        con,
+        "offers",
+        {
+            "claim_id": claim_id,
+            "campaign": "C",
+            "run_id": f"r{version}",
+            "offer_version": version,
+            "source": "auto",
+            "tier": "standard",
+            "goodwill": "50.00",
+            "bonus": "0.00",
+            "expenses": "0.00",
+            "adjustment": "0.00",
+            "total": "50.00",
+            "expense_notes": "",
+            "made_on": date(2026, 10, 15),
+        },
+    )
+
+
+INSTRUCTED_ON = date(2026, 10, 1)
+
+
+def insert_instruction(
+    con: duckdb.DuckDBPyConnection, ref: str, made: date = INSTRUCTED_ON, **cells: object
+) -> None:
+    """A payment instruction of 100.00 CNY of campaign C (claim `claim-<chain or ref>`)."""
+    insert(
+        con,
+        "payment_instructions",
+        {
+            "payment_ref": ref,
+            "campaign": "C",
+            "claim_id": f"claim-{cells.get('chain_ref') or ref}",
+            "run_id": "r",
+            "payee": "N",
+            "contact": "n@x.cn",
+            "amount": "100.00",
+            "currency": "CNY",
+            "instructed_on": made,
+        }
+        | cells,
+    )
+
+
+def insert_payout(
+    con: duckdb.DuckDBPyConnection,
+    txn: str,
+    ref: str,
+    amount: str = "100.00",
+    status: str = "paid",
+    **cells: object,
+) -> None:
+    """A payout of campaign C in CNY, valued 5 days after INSTRUCTED_ON unless `cells` say."""
+    insert(
+        con,
+        "payouts",
+        {
+            "provider_txn_id": txn,
+            "campaign": "C",
+            "payment_ref": ref,
+            "amount": amount,
+            "currency": "CNY",
+            "status": status,
+            "value_date": INSTRUCTED_ON + timedelta(days=5),
+            "file_sha256": "f",
+            "source_file": "p.csv",
+            "line_no": 2,
+            "run_id": "r",
+        }
+        | cells,
+    )
+
+
+def insert_decision(
+    con: duckdb.DuckDBPyConnection,
+    claim_id: str,
+    decision: str,
+    outcome: str = "accepted",
+    line: int = 2,
+    amount: str | None = None,
+) -> None:
+    """A line of a review decisions file of campaign C, with its outcome."""
+    insert(
+        con,
+        "review_decisions",
+        {
+            "campaign": "C",
+            "file_sha256": "f",
+            "line_no": line,
+            "run_id": "r",
+            "claim_id": claim_id,
+            "decision": decision,
+            "amount": amount,
+            "reviewer": "W",
+            "outcome": outcome,
+        },
+    )
 
 
 @dataclass

@@ -1,4 +1,5 @@
 -- one row per input row of the campaign (quarantined rows and claims), in ingest order
+-- reads: claims, entitlements, offers, quarantine · writes: nothing
 with winners as (
     select claim_id, source_file, source_record_id from claims where campaign = $campaign
 ),

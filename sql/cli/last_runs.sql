@@ -1,4 +1,5 @@
 -- one row per run of the campaign, newest first (at most $limit)
+-- reads: runs · writes: nothing
 with final as (
     select
         run_id,

@@ -1,4 +1,5 @@
 -- one row per claim with a binding offer: offered
+-- reads: offers · writes: claims
 update claims as c
 set status = 'offered'
 from offers as o

@@ -1,4 +1,5 @@
 -- one row per claim under review whose accepted decision is reject: rejected
+-- reads: review_decisions · writes: claims
 update claims as c
 set status = 'rejected'
 from review_decisions as d

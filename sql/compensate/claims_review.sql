@@ -1,4 +1,5 @@
 -- one row per undecided claim awaiting an offer: routed to review when it has review reasons
+-- reads: entitlements, review_decisions · writes: claims
 update claims as c
 set status = case when e.review_reasons <> '' then 'review' else 'eligible' end
 from entitlements as e

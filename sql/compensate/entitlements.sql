@@ -1,4 +1,5 @@
 -- one row per claim awaiting an offer: entitlement by SPEC §5, expense notes, review reasons
+-- reads: claims, offers · writes: entitlements
 insert into entitlements by name
 with rules as (
     select

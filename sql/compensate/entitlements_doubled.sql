@@ -1,4 +1,5 @@
 -- one row per claim of the campaign with more than one entitlement (there must be none)
+-- reads: entitlements · writes: nothing
 select claim_id, count(*) as entitlements
 from entitlements
 where campaign = $campaign

@@ -1,6 +1,6 @@
--- removes the campaign's entitlements for claims still awaiting an offer, before they are
--- computed again; those of offered and of rejected claims stay (the export shows them)
+-- one row per entitlement of a claim still awaiting an offer: removed, it is computed again
 -- reads: offers, claims · writes: entitlements
+-- (those of offered and of rejected claims stay: the export shows them)
 delete from entitlements as e
 where e.campaign = $campaign
     and not exists (select 1 from offers as o where o.claim_id = e.claim_id)

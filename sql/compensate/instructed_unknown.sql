@@ -1,5 +1,6 @@
 -- one row per instruction file on disk holding payment refs the database does not know
--- reads: the instruction files ($instruction_files, out/<c>/instructions/*.csv), payment_instructions
+-- reads: $instruction_files, payment_instructions · writes: nothing
+-- ($instruction_files: the instruction files on disk, out/<c>/instructions/*.csv)
 with on_disk as (
     select parse_filename(filename) as file_name, payment_ref
     from read_csv($instruction_files, header = true, all_varchar = true, filename = true, union_by_name = true)

@@ -1,4 +1,5 @@
 -- one row per payment instruction made by one run, as written to its CSV file
+-- reads: payment_instructions · writes: nothing
 with final as (
     select
         p.payment_ref,

@@ -1,4 +1,5 @@
 -- one row per kind of candidate (automatic or decided by a reviewer): counts and money
+-- reads: offer_candidates · writes: nothing
 with final as (
     select
         source = 'auto' as automatic,

@@ -1,4 +1,5 @@
 -- one row per claim that gets an offer in this run if the budget allows: automatic or decided
+-- reads: review_decisions, claims, entitlements, offers · writes: offer_candidates
 create or replace temp table offer_candidates as
 with decided as (
     select claim_id, decision, amount

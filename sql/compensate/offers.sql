@@ -1,4 +1,5 @@
 -- one row per candidate: its binding offer (automatic goodwill and bonus scaled by the factor)
+-- reads: offer_candidates · writes: offers
 insert into offers by name
 with scaled as (
     select

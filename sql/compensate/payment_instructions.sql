@@ -1,4 +1,5 @@
 -- one row per offer without a payment instruction; payment_ref is derived, so stable on re-runs
+-- reads: offers, claims, payment_instructions · writes: payment_instructions
 insert into payment_instructions by name
 with final as (
     select

@@ -1,4 +1,5 @@
 -- one row for the campaign: top-ups, binding offers, holdbacks and count of pending reviews
+-- reads: reserve_ledger, offers, claims, entitlements · writes: nothing
 with final as (
     select
         (select coalesce(sum(amount), 0) from reserve_ledger where campaign = $campaign)

@@ -1,6 +1,6 @@
--- one row per accepted override not yet offered whose amount is above review.max_override:
--- invalid (lines accepted before amounts were checked halted every run), the claim stays in review
+-- one row per accepted override not yet offered above review.max_override: made invalid
 -- reads: offers · writes: review_decisions
+-- (lines accepted before amounts were checked halted every run); the claim stays in review
 update review_decisions as d
 set outcome = 'invalid',
     reason = format(

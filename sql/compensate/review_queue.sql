@@ -1,4 +1,5 @@
 -- one row per claim waiting for a reviewer: why, the computed amount and what it holds back
+-- reads: claims, entitlements · writes: nothing
 with final as (
     select
         c.claim_id,

@@ -1,4 +1,5 @@
 -- one row per readable row of the file; status is settled by claims_eligibility and duplicates
+-- reads: parsed_rows · writes: claims
 insert into claims by name
 with final as (
     select

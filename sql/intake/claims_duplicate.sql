@@ -1,4 +1,5 @@
 -- one row per claim listed in duplicates: marked duplicate, pointing at its winner
+-- reads: duplicates · writes: claims
 update claims as c
 set status = 'duplicate', duplicate_of = d.duplicate_of
 from duplicates as d

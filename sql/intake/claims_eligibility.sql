@@ -1,4 +1,5 @@
 -- one row per claim of the campaign still open to the rules: eligible or ineligible, with reasons
+-- reads: claims · writes: claims
 update claims as c
 set
     status = case when r.reasons = '' then 'eligible' else 'ineligible' end,

@@ -1,4 +1,5 @@
 -- one row per eligible claim that loses to an earlier claim of the same unit
+-- reads: claims · writes: duplicates
 insert into duplicates by name
 with contenders as (
     select

@@ -1,4 +1,5 @@
 -- one row per data row of one input file: typed values and every quarantine reason
+-- reads: stage_rows · writes: parsed_rows
 create or replace temp table parsed_rows as
 with repeated_ids as (
     select source_record_id, min(line_no) as first_line

@@ -1,4 +1,5 @@
 -- one row per row of the file that cannot be read as a claim, kept verbatim with its reasons
+-- reads: parsed_rows, quarantine_raw · writes: quarantine
 insert into quarantine by name
 with final as (
     select

@@ -1,5 +1,5 @@
 -- one row per archived customer list holding rows to read again, in ingest order
--- reads: requeue_rows, input_files
+-- reads: requeue_rows, input_files · writes: nothing
 with wanted as (
     select
         r.file_sha256,

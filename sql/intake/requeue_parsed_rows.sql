@@ -1,5 +1,5 @@
 -- one row per row of the file read again that was quarantined and asked for: the rest go
--- reads: requeue_rows · writes: parsed_rows (temporary)
+-- reads: requeue_rows · writes: parsed_rows
 delete from parsed_rows as p
 where not exists (
     select 1

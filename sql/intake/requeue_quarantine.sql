@@ -1,5 +1,6 @@
 -- one row per quarantined row read again that still fails: its reasons as of the new day
--- reads: parsed_rows · writes: quarantine (reasons and run only where the reasons changed)
+-- reads: parsed_rows · writes: quarantine
+-- (reasons and run change only where the reasons changed)
 update quarantine as q
 set
     reasons = p.quarantine_reasons,

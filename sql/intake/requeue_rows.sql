@@ -1,5 +1,5 @@
 -- one row per quarantined row of the campaign to read again: of one file, with one reason
--- reads: quarantine · writes: requeue_rows (temporary)
+-- reads: quarantine · writes: requeue_rows
 create or replace temp table requeue_rows as
 with quarantined as (
     select

@@ -1,4 +1,5 @@
 -- one row per (status, reason) of the campaign's input rows: quarantined rows and claims
+-- reads: quarantine, claims · writes: nothing
 with quarantined as (
     select 'quarantined' as status, unnest(string_split(q.reasons, ';')) as reason
     from quarantine as q

@@ -1,4 +1,5 @@
 -- one row per status of the campaign's input rows (quarantined rows and claims)
+-- reads: quarantine, claims · writes: nothing
 with final as (
     select 'quarantined' as status, count(*) as rows
     from quarantine

@@ -1,4 +1,5 @@
 -- one row per letter written in this run, from the run's manifest
+-- reads: manifest_rows · writes: letters
 insert into letters by name
 with final as (
     select

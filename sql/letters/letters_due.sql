@@ -1,4 +1,5 @@
 -- one row per letter not yet written: (claim, kind, offer version), channel and what it says
+-- reads: claims, offers, entitlements, letters · writes: nothing
 with contacts as (
     select
         c.*,

@@ -1,5 +1,6 @@
 -- one row per letters manifest on disk listing letters the database does not know
--- reads: the manifests ($manifests, out/<c>/letters/<run>/manifest.parquet), letters
+-- reads: $manifests, letters · writes: nothing
+-- ($manifests: the letters manifests on disk, out/<c>/letters/<run>/manifest.parquet)
 with on_disk as (
     select filename as manifest, letter_id
     from read_parquet($manifests, filename = true)

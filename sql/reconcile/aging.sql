@@ -1,4 +1,5 @@
 -- one row per aging bucket of outstanding instructions (days since instructed)
+-- reads: reconciliation_items · writes: nothing
 select
     b.aging,
     count(i.payment_ref) as instructions,

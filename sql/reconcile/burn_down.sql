@@ -1,4 +1,5 @@
 -- one row per day with a reserve event up to as_of: available, offered and paid so far
+-- reads: reserve_ledger, offers, payouts, payment_instructions · writes: nothing
 with events as (
     select recorded_on as day, amount as top_up, 0 as offered, 0 as paid
     from reserve_ledger where campaign = $campaign

@@ -1,4 +1,5 @@
 -- one row per customer region: offers, committed, paid and still owed
+-- reads: offers, claims, chain_totals · writes: nothing
 select
     recall_safe_text(coalesce(k.region, '(none)')) as region,
     count(*) as offers,

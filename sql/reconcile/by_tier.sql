@@ -1,4 +1,5 @@
 -- one row per compensation tier: offers, committed, paid and still owed
+-- reads: offers, chain_totals · writes: nothing
 select
     o.tier,
     count(*) as offers,

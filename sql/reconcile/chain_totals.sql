@@ -1,4 +1,5 @@
 -- one row per instruction chain (an offer's instruction and its reissues): what it owes and paid
+-- reads: reconciliation_items · writes: chain_totals
 create or replace temp table chain_totals as
 with chains as (
     select

@@ -1,4 +1,5 @@
 -- one row per (item, class) of the campaign's reconciliation: how many and how much
+-- reads: reconciliation_items · writes: nothing
 select
     item,
     class,

@@ -1,4 +1,5 @@
 -- one row per instruction or payout not matched, for finance to act on (text cells made inert)
+-- reads: reconciliation_items, payment_instructions · writes: nothing
 select
     i.item,
     i.class,

@@ -1,5 +1,5 @@
 -- one row per payment instruction made by as_of: what its payouts (value date by as_of) add up to
--- reads: payment_instructions, payouts · writes: instruction_payments (temp)
+-- reads: payment_instructions, payouts · writes: instruction_payments
 create or replace temp table instruction_payments as
 with instructions as (
     select

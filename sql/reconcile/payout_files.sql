@@ -1,6 +1,6 @@
--- one row per payout file's statement read by the campaign's reconcile runs of as_of (a run
--- killed and run again tells what one run would): the statement rows of payout_files.csv
--- reads: payout_statements, runs
+-- one row per payout file's statement read by the campaign's reconcile runs of as_of
+-- reads: payout_statements, runs · writes: nothing
+-- (a run killed and run again tells what one run would): the statement rows of payout_files.csv
 with final as (
     select
         s.source_file as file,

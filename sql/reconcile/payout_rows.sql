@@ -1,5 +1,5 @@
 -- one row per payout line of one file: typed values and every quarantine reason
--- reads: stage_payouts, payouts · writes: payout_rows (temp)
+-- reads: stage_payouts, payouts · writes: payout_rows
 create or replace temp table payout_rows as
 with identified as (
     -- a bank statement's transaction without a reference of its own, or with one it shares

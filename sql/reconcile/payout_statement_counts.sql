@@ -1,5 +1,5 @@
 -- one row per statement of the file just staged: its rows loaded, quarantined, loaded before
--- reads: payout_rows
+-- reads: payout_rows · writes: nothing
 with final as (
     select
         r.statement_no,

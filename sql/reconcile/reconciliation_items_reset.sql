@@ -1,2 +1,3 @@
--- the campaign's reconciliation items are rebuilt by every reconcile run
+-- one row per reconciliation item of the campaign: removed, every reconcile run rebuilds them
+-- reads: nothing · writes: reconciliation_items
 delete from reconciliation_items where campaign = $campaign

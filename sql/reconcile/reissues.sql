@@ -1,4 +1,5 @@
 -- one new instruction per failed one not yet reissued, while the chain may still be reissued
+-- reads: instruction_payments, payment_instructions · writes: payment_instructions
 insert into payment_instructions by name
 with final as (
     select

@@ -1,6 +1,7 @@
--- one row: the campaign's payment totals, each chain counted once (paid + outstanding +
--- failed_not_reissued = instructed); what paid no instruction is reconcile/unmatched_money
--- reads: chain_totals
+-- one row: the campaign's payment totals, each chain counted once
+-- reads: chain_totals · writes: nothing
+-- (paid + outstanding + failed_not_reissued = instructed); what paid no instruction is
+-- reconcile/unmatched_money
 with final as (
     select
         coalesce(sum(c.instructed), 0)::decimal(38, 2) as instructed,

@@ -1,6 +1,6 @@
--- one row per class and currency of payouts that pay no instruction of ours: what they moved,
--- net (a return or a reversal takes back what a payment paid; a failed payment moved nothing)
--- reads: reconciliation_items, payouts
+-- one row per class and currency of payouts that pay no instruction of ours: what they moved, net
+-- reads: reconciliation_items, payouts · writes: nothing
+-- (a return or a reversal takes back what a payment paid; a failed payment moved nothing)
 with final as (
     select
         i.class,

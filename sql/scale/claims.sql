@@ -1,6 +1,7 @@
--- the claims each partition needs, as a temporary table: its own claims awaiting an offer, and
--- every other counted claim of the same customers (for the units-per-customer rule) as 'offered',
--- so that only its own are computed; `part` is the region, or the claim id's hash mod $count
+-- one row per claim a partition needs, with its partition `part` (region, or hash mod $count)
+-- reads: offers, claims · writes: partition_claims
+-- its own claims awaiting an offer, and every other counted claim of the same customers (for
+-- the units-per-customer rule) as 'offered', so that only its own are computed
 create or replace temp table partition_claims as
 with counted as (
     select

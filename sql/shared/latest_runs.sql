@@ -1,5 +1,5 @@
 -- one row per campaign: its latest run, as a backup or a restore names it
--- reads: runs
+-- reads: runs · writes: nothing
 with final as (
     select campaign, run_id, flow, as_of::varchar as as_of, status
     from runs

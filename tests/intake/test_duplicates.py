@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flows.shared import db
+from tests.conftest import insert_claim
 
 DAY = date(2026, 3, 1)
 
@@ -12,35 +13,7 @@ DAY = date(2026, 3, 1)
 def claim(con, claim_id: str, **cells) -> None:
     """One eligible claim; `cells` override the unit (sku, serial_no, lot_code, customer_key,
     purchase_date) and the ranking (claim_date, ingest_seq, status)."""
-    values = {
-        "claim_id": claim_id,
-        "campaign": "C",
-        "run_id": "r",
-        "file_sha256": "f",
-        "source_file": "a.csv",
-        "line_no": 2,
-        "ingest_seq": 1,
-        "source_record_id": claim_id,
-        "customer_name": "N",
-        "customer_key": "k1",
-        "sku": "S",
-        "serial_no": None,
-        "lot_code": None,
-        "purchase_date": DAY,
-        "purchase_price": "10.00",
-        "quantity": 1,
-        "claim_date": DAY,
-        "channel": "web",
-        "language": "en",
-        "harm": "none",
-        "documented_expenses": "0.00",
-        "expense_evidence": False,
-        "flags": [],
-        "status": "eligible",
-    } | cells
-    names = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    db.execute(con, f"insert into claims ({names}) values ({marks})", list(values.values()))
+    insert_claim(con, claim_id, **cells)
 
 
 def losers(con) -> dict[str, str]:

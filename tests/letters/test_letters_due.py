@@ -1,0 +1,86 @@
+"""sql/letters/letters_due.sql (SPEC §6), on the statement alone: which letters are due, one per
+(claim, kind, offer version), and the channel each goes by."""
+
+from __future__ import annotations
+
+from flows.shared import db
+from tests.conftest import insert, insert_claim, insert_offer
+
+NO_CONTACT = {"email": None, "phone": None, "postal_address": None}
+
+
+def due(con) -> dict[str, tuple[str, str | None]]:
+    """letter_id → (channel, contact) of each letter due."""
+    cursor = con.execute(db.sql_text("letters/letters_due"), {"campaign": "C"})
+    names = [column[0] for column in cursor.description]
+    letters = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return {letter["letter_id"]: (letter["channel"], letter["contact"]) for letter in letters}
+
+
+def contact(con, claim_id: str, **cells: object) -> None:
+    """An offered claim with the contact cells given (none else), and its offer."""
+    insert_claim(con, claim_id, status="offered", **NO_CONTACT | cells)
+    insert_offer(con, claim_id)
+
+
+def test_the_preferred_channel_is_taken_when_the_claim_has_its_contact(con):
+    contact(con, "p", email="p@x.cn", phone="138", postal_address="1 Road", preferred_channel="sms")
+    assert due(con) == {"p-offer-v1": ("sms", "138")}
+
+
+def test_a_preferred_channel_without_its_contact_falls_back_to_email_post_sms(con):
+    contact(con, "post_missing", email="a@x.cn", preferred_channel="post")
+    assert due(con) == {"post_missing-offer-v1": ("email", "a@x.cn")}
+
+
+def test_without_a_preference_email_then_post_then_sms(con):
+    contact(con, "all", email="a@x.cn", phone="138", postal_address="1 Road")
+    contact(con, "post", phone="139", postal_address="2 Road")
+    contact(con, "sms", phone="137")
+    assert due(con) == {
+        "all-offer-v1": ("email", "a@x.cn"),
+        "post-offer-v1": ("post", None),  # a post letter's address travels apart
+        "sms-offer-v1": ("sms", "137"),
+    }
+
+
+def test_each_state_gets_its_kind_of_letter_and_open_claims_none(con):
+    for claim_id, status in (
+        ("offered", "offered"),
+        ("review", "review"),
+        ("ineligible", "ineligible"),
+        ("rejected", "rejected"),
+        ("eligible", "eligible"),
+        ("duplicate", "duplicate"),
+    ):
+        insert_claim(con, claim_id, status=status, email="a@x.cn")
+    insert_offer(con, "offered")
+    assert sorted(due(con)) == [
+        "ineligible-rejection-v1",
+        "offered-offer-v1",
+        "rejected-rejection-v1",
+        "review-acknowledgement-v1",
+    ]
+
+
+def test_a_letter_written_is_not_due_again_a_new_offer_version_is(con):
+    insert_claim(con, "c", status="offered", email="a@x.cn")
+    insert_offer(con, "c", version=2)  # the offer replaced: its version 1 letter is written
+    insert(
+        con,
+        "letters",
+        {
+            "letter_id": "c-offer-v1",
+            "campaign": "C",
+            "claim_id": "c",
+            "kind": "offer",
+            "offer_version": 1,
+            "language": "en",
+            "channel": "email",
+            "run_id": "r1",
+            "path": "email/batch-0001.jsonl",
+            "sha256": "s",
+            "template_sha256": "t",
+        },
+    )
+    assert sorted(due(con)) == ["c-offer-v2"]
