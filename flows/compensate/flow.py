@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.compensate.reviews import DecisionsRead, load_decisions
+from flows.scale.options import ON_THIS_MACHINE, RunOptions
 from flows.scale.partitions import (
     Partitioning,
     discard_plan,
@@ -287,20 +288,19 @@ def write_review_queue(queue: duckdb.DuckDBPyRelation, folder: Path, max_rows: i
 def compensate(
     campaign: str,
     as_of: date | None = None,
-    partitions: int | None = None,
-    partition_by: str = "hash",
-    work_pool: str | None = None,
+    options: RunOptions = ON_THIS_MACHINE,
     allow_backdate: bool = False,
     allow_future: bool = False,
 ) -> CompensationSummary:
     """Eligible claims → entitlements → review, or an offer within the reserve → instructions.
 
-    With `partitions` (hash of the claim id) or `partition_by="region"`, entitlements are
-    computed in partition runs — on `work_pool`'s workers, else here one after another — and
-    merged; the budget is then checked once over all of them (docs/scale-out.md).
+    With `options.partitions` (hash of the claim id) or `options.partition_by="region"`,
+    entitlements are computed in partition runs — on `options.work_pool`'s workers, else here
+    one after another — and merged; the budget is then checked once over all of them
+    (docs/scale-out.md).
     `allow_backdate` / `allow_future` let the run's as-of pass the as-of guards (flows.shared.runs).
     """
-    partitioning = Partitioning.of(partitions, partition_by, work_pool)
+    partitioning = Partitioning.of(options)
     with flow_run("compensate", campaign, as_of, allow_backdate, allow_future) as run:
         discard_stale_plans(run)
         if partitioning:

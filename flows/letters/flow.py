@@ -21,6 +21,7 @@ from prefect.utilities.annotations import quote
 
 from flows.letters.approvals import TemplateNotApproved, template_files, verify
 from flows.letters.batches import Batch, exit_with_parent, write_batch
+from flows.scale.options import ON_THIS_MACHINE, RunOptions
 from flows.scale.partitions import (
     Partitioning,
     discard_plan,
@@ -343,34 +344,25 @@ def record_letters(run: Run, written: Letters) -> Path | None:
     return folder
 
 
-RUNNERS = ("process", "dask")
-
-
 @flow(name="letters")
 def letters(
     campaign: str,
     as_of: date | None = None,
-    runner: str = "process",
-    dask_address: str | None = None,
-    batch_size: int | None = None,
-    partitions: int | None = None,
-    partition_by: str = "hash",
-    work_pool: str | None = None,
+    options: RunOptions = ON_THIS_MACHINE,
     allow_backdate: bool = False,
     allow_future: bool = False,
 ) -> LettersSummary:
     """Offers, acknowledgements and rejections not yet sent → approved templates → files.
 
-    `runner`: `process` renders on this machine's cores; `dask` on the Dask scheduler at
-    `dask_address`, or on a local Dask cluster when none is given. The letters are the same.
-    With `partitions` (hash of the claim id) or `partition_by="region"`, each partition's
-    letters are rendered by a partition run — on `work_pool`'s workers, else here — and their
-    manifests merged (docs/scale-out.md). `allow_backdate` / `allow_future` let the run's
-    as-of pass the as-of guards (flows.shared.runs).
+    `options.runner`: `process` renders on this machine's cores; `dask` on the Dask scheduler
+    at `options.dask_address`, or on a local Dask cluster when none is given. The letters are
+    the same. With `options.partitions` (hash of the claim id) or `partition_by="region"`, each
+    partition's letters are rendered by a partition run — on `options.work_pool`'s workers,
+    else here — and their manifests merged (docs/scale-out.md). `allow_backdate` /
+    `allow_future` let the run's as-of pass the as-of guards (flows.shared.runs).
     """
-    if runner not in RUNNERS:
-        raise ValueError(f"runner must be one of {', '.join(RUNNERS)}, not {runner!r}")
-    partitioning = Partitioning.of(partitions, partition_by, work_pool, runner)
+    partitioning = Partitioning.of(options)
+    batch_size = options.batch_size
     with flow_run("letters", campaign, as_of, allow_backdate, allow_future) as run:
         due = letters_due(run)
         templates = approved_templates(run, len(due.rows))
@@ -385,8 +377,8 @@ def letters(
             written = Letters(rows)
         else:
             batches = plan_batches(run, due.rows, shas, batch_size)
-            if runner == "dask" and batches:
-                written = render_on_dask(batches, dask_address)
+            if options.runner == "dask" and batches:
+                written = render_on_dask(batches, options.dask_address)
             else:
                 # quote(): Prefect would otherwise walk every letter looking for futures
                 written = render_letters(quote(batches))  # type: ignore[call-overload]

@@ -35,9 +35,8 @@ if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments.runner import RunnerDeployment
 
+    from flows.scale.options import RunOptions
     from flows.shared.runs import Run
-
-BY = ("hash", "region")
 
 
 class PartitionFailed(Exception):
@@ -54,28 +53,11 @@ class Partitioning:
     work_pool: str | None = None
 
     @classmethod
-    def of(
-        cls,
-        partitions: int | None,
-        by: str = "hash",
-        work_pool: str | None = None,
-        runner: str = "process",
-    ) -> Partitioning | None:
-        """The flows' partition parameters, checked; None for an unpartitioned run. A
-        partitioned run renders its letters on the partitions' hosts: no other `runner`."""
-        if by not in BY:
-            raise ValueError(f"partition_by must be one of {', '.join(BY)}, not {by!r}")
-        if by == "region" and partitions is not None:
-            raise ValueError("partitions by region are one per region: give no partition count")
-        if by == "hash" and partitions is None:
-            if work_pool:
-                raise ValueError("a work pool runs partitions: give a partition count or region")
+    def of(cls, options: RunOptions) -> Partitioning | None:
+        """How the run's options split it; None for an unpartitioned run."""
+        if not options.partitioned:
             return None
-        if partitions is not None and partitions < 1:
-            raise ValueError(f"partitions must be at least 1, not {partitions}")
-        if runner != "process":
-            raise ValueError("partitions render letters on their own hosts: give no --runner")
-        return cls(by, partitions, work_pool)
+        return cls(options.partition_by, options.partitions, options.work_pool)
 
     def key(self, row: dict[str, Any]) -> str:
         """The partition of one letter row (the same rule as sql/partitions/claims.sql's,
