@@ -111,6 +111,7 @@ def prepared(con, tmp_path, monkeypatch):
     for name in ORDER:
         run(con, name)
     # a partition's files, as partitions/claims and a partition's entitlements make them
+    run(con, "scale/claim_parts")
     run(con, "scale/claims")
     for key, table in (("file", "partition_claims"), ("files", "entitlements")):
         con.table(table).write_parquet(str(tmp_path / f"{table}.parquet"))

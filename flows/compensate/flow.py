@@ -6,25 +6,20 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.compensate.entitlements import entitlement_params, entitlements_of_partition
 from flows.compensate.reviews import DecisionsRead, load_decisions
 from flows.scale.options import ON_THIS_MACHINE, RunOptions
-from flows.scale.partitions import (
-    Partitioning,
-    discard_plan,
-    discard_stale_plans,
-    entitlements_in_partitions,
-)
+from flows.scale.partitions import claims_in_partitions
+from flows.scale.plans import discard_plan, discard_stale_plans
 from flows.shared import db
 from flows.shared.backup import DATABASE_BEHIND, DatabaseBehind, restore_hint
 from flows.shared.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
-from flows.shared.config import CampaignConfig
 from flows.shared.crash import crash_point
 from flows.shared.io import atomic_path, owner_only, sha256_file, write_workbook
 from flows.shared.runs import Run, flow_run
@@ -69,40 +64,10 @@ def load_review_decisions(run: Run) -> DecisionsRead:
     return read
 
 
-def entitlement_params(config: CampaignConfig, run_id: str) -> dict[str, Any]:
-    """The bound parameters of sql/compensate/entitlements.sql for a campaign's rules."""
-    c = config
-    return {
-        "campaign": c.campaign.id,
-        "run_id": run_id,
-        "tiers": [
-            {
-                "name": t.name,
-                "harm": t.harm,
-                "pct": str(t.goodwill_pct),
-                "lo": str(t.goodwill_min),
-                "hi": str(t.goodwill_max),
-                "cap": str(t.expense_cap),
-            }
-            for t in c.tiers
-        ],
-        "schedule": [{"max_days": d, "rate": str(r)} for d, r in c.early_response.schedule],
-        "announced_on": c.campaign.announced_on,
-        "reimbursable": c.expenses.reimbursable,
-        "excluded": c.expenses.excluded,
-        "require_evidence": c.expenses.require_evidence,
-        "review_harm": list(c.review.harm),
-        "review_flags": c.review.flags,
-        "amount_threshold": str(c.review.amount_threshold),
-        "max_units": c.review.max_units_per_customer,
-        "injury_holdback": str(c.review.injury_holdback),
-    }
-
-
 @task(cache_policy=NO_CACHE)
 def compute_entitlements(run: Run, partition_files: list[Path] | None = None) -> None:
     """Entitlements for claims awaiting an offer, then routing to review (SQL); or, when the
-    run was partitioned, the entitlements its partitions wrote (flows.scale.partitions) loaded."""
+    run was partitioned, the entitlements its partitions wrote (flows.scale) loaded."""
     with db.transaction(run.con):
         db.run(run.con, "compensate/entitlements_reset", campaign=run.campaign)
         if partition_files is None:
@@ -300,11 +265,10 @@ def compensate(
     (docs/scale-out.md).
     `allow_backdate` / `allow_future` let the run's as-of pass the as-of guards (flows.shared.runs).
     """
-    partitioning = Partitioning.of(options)
     with flow_run("compensate", campaign, as_of, allow_backdate, allow_future) as run:
         discard_stale_plans(run)
-        if partitioning:
-            files = entitlements_in_partitions(run, partitioning)
+        if options.partitioned:
+            files = claims_in_partitions(run, options, entitlements_of_partition)
             compute_entitlements(run, files)
             discard_plan(run, "entitlements")
         else:

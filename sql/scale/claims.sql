@@ -1,17 +1,16 @@
--- the claims each partition needs, as a temporary table: its own claims awaiting an offer, and
--- every other counted claim of the same customers (for the units-per-customer rule) as 'offered',
--- so that only its own are computed; `part` is the region, or the claim id's hash mod $count
+-- one row per claim a partition needs: its own claims awaiting an offer, and every other counted claim of the same customers
+-- reads: claims, offers, claim_parts · writes: partition_claims
+-- the other claims of a partition's customers (for the units-per-customer rule) come as
+-- 'offered', so that only its own are computed; `part` is the claim's (sql/scale/claim_parts.sql)
 create or replace temp table partition_claims as
 with counted as (
     select
         c.*,
-        case
-            when $by = 'region' then coalesce(c.region, '(none)')
-            else (hash(c.claim_id) % $count::ubigint)::varchar
-        end as part,
+        p.part,
         c.status in ('eligible', 'review')
             and not exists (select 1 from offers as o where o.claim_id = c.claim_id) as awaiting,
     from claims as c
+    join claim_parts as p using (claim_id)
     where c.campaign = $campaign and c.status in ('eligible', 'review', 'offered', 'rejected')
 ),
 

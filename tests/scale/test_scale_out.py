@@ -304,7 +304,7 @@ def read(home: Path, sql: str) -> list[tuple]:
 
 def test_a_missing_work_pool_fails_the_run_naming_it(workspace):
     from flows.compensate.flow import compensate
-    from flows.scale.partitions import PartitionFailed
+    from flows.scale.part import PartitionFailed
 
     with pytest.raises(PartitionFailed, match="work pool 'nowhere' not found"):
         compensate(CAMPAIGN, AS_OF, RunOptions(partitions=2, work_pool="nowhere"))
@@ -315,7 +315,8 @@ def test_a_letters_partition_of_a_run_that_ended_writes_nothing(workspace, tmp_p
     folder) fails instead of bringing the folder back with letters nobody records."""
     import json
 
-    from flows.scale.partitions import PartitionFailed, partition
+    from flows.letters.partitions import render_partition
+    from flows.scale.part import PartitionFailed, partition, work_name
 
     plan = tmp_path / "plan"
     plan.mkdir()
@@ -328,7 +329,8 @@ def test_a_letters_partition_of_a_run_that_ended_writes_nothing(workspace, tmp_p
                 "run_id": "20261015-001",
                 "as_of": AS_OF.isoformat(),
                 "partitions": ["0"],
-                "letters_folder": str(gone),
+                "work": work_name(render_partition),
+                "context": {"letters_folder": str(gone)},
             }
         )
     )
