@@ -16,6 +16,7 @@ from flows.shared.settings import SQL_DIR
 SAMPLE = {
     "campaign": "C",
     "run_id": "r",
+    "decision_file": "0" * 64,
     "as_of": date(2026, 10, 15),
     "languages": ["en"],
     "default_language": "en",

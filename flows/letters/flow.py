@@ -25,7 +25,7 @@ from flows.letters.rendering import (
 from flows.scale.options import ON_THIS_MACHINE, RunOptions
 from flows.scale.plans import discard_plan, discard_stale_plans
 from flows.shared import db
-from flows.shared.backup import DATABASE_BEHIND, DatabaseBehind, restore_hint
+from flows.shared.backup import DatabaseBehind, database_behind
 from flows.shared.crash import crash_point
 from flows.shared.io import atomic_path, owner_only
 from flows.shared.runs import Run, flow_run
@@ -77,14 +77,8 @@ def discard_unrecorded(run: Run) -> int:
     root = run.paths.out(run.campaign, "letters")
     if not root.is_dir():
         return 0
-    unrecorded = {
-        run_id
-        for (run_id,) in run.con.execute(
-            "select run_id from letter_folders as f where campaign = ? and not exists "
-            "(select 1 from letters as l where l.campaign = f.campaign and l.run_id = f.run_id)",
-            [run.campaign],
-        ).fetchall()
-    }
+    folders = db.rows(run.con, "letters/letter_folders_unrecorded", campaign=run.campaign)
+    unrecorded = {folder["run_id"] for folder in folders}
     stale = [f for f in root.iterdir() if f.is_dir() and f.name in unrecorded]
     for folder in stale:
         shutil.rmtree(folder)
@@ -100,30 +94,22 @@ def check_letters_on_disk(run: Run) -> None:
         return
     own = root / run.run_id
     if own.exists():
-        raise LettersUnknown(
-            f"{own}: this run's letters folder exists already, but {DATABASE_BEHIND}: "
-            f"{restore_hint(run.paths)}"
-        )
+        found = "this run's letters folder exists already"
+        raise database_behind(LettersUnknown, [own], found, "run", run.paths)
     manifests = sorted(str(m) for m in root.glob("*/manifest.parquet"))
     if not manifests:
         return
-    unknown = db.run(run.con, "letters/letters_unknown", manifests=manifests)
+    unknown = db.rows(run.con, "letters/letters_unknown", manifests=manifests)
     if unknown:
-        manifest, count, first = unknown[0]
-        more = f" and {len(unknown) - 1} more run(s)" if len(unknown) > 1 else ""
-        raise LettersUnknown(
-            f"{Path(manifest).parent}{more}: {count:,} letters (e.g. {first}) were written, "
-            f"but {DATABASE_BEHIND}: {restore_hint(run.paths)}"
-        )
+        first = unknown[0]
+        found = f"{first['letters']:,} letters (e.g. {first['first_letter']}) were written"
+        runs = [Path(row["manifest"]).parent for row in unknown]
+        raise database_behind(LettersUnknown, runs, found, "run", run.paths)
 
 
 def make_run_folder(run: Run) -> Path:
     """The run's letters folder, recorded as made by this database before it is made."""
-    db.execute(
-        run.con,
-        "insert into letter_folders values (?, ?) on conflict do nothing",
-        [run.campaign, run.run_id],
-    )
+    db.run(run.con, "letters/letter_folders", campaign=run.campaign, run_id=run.run_id)
     owner_only(run.paths.out(run.campaign, "letters"))
     return owner_only(run.paths.out(run.campaign, "letters") / run.run_id)
 
