@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from prefect import flow, get_run_logger, task
@@ -142,6 +143,20 @@ def record_letters(run: Run, written: Letters) -> Path | None:
     return folder
 
 
+def write_letters(
+    run: Run, due: list[dict[str, Any]], shas: dict[str, str], options: RunOptions
+) -> Letters:
+    """The due letters written in partitions, on Dask, or on this machine's cores."""
+    if options.partitioned:
+        return Letters(letters_in_partitions(run, due, shas, options))
+    batches = plan_batches(run, due, shas, options.batch_size)
+    if options.runner == "dask" and batches:
+        return render_on_dask(batches, options.dask_address)
+    # quote(): Prefect would otherwise walk every letter looking for futures
+    written: Letters = render_letters(quote(batches))  # type: ignore[call-overload]
+    return written
+
+
 @flow(name="letters")
 def letters(
     campaign: str,
@@ -162,21 +177,12 @@ def letters(
     with flow_run("letters", campaign, as_of, allow_backdate, allow_future) as run:
         due = letters_due(run)
         templates = approved_templates(run, len(due.rows))
-        shas = templates.shas
         discard_unrecorded(run)
         discard_stale_plans(run)
         if due.rows:  # before any worker writes into it
             check_letters_on_disk(run)
             make_run_folder(run)
-        if options.partitioned:
-            written = Letters(letters_in_partitions(run, due.rows, shas, options))
-        else:
-            batches = plan_batches(run, due.rows, shas, options.batch_size)
-            if options.runner == "dask" and batches:
-                written = render_on_dask(batches, options.dask_address)
-            else:
-                # quote(): Prefect would otherwise walk every letter looking for futures
-                written = render_letters(quote(batches))  # type: ignore[call-overload]
+        written = write_letters(run, due.rows, templates.shas, options)
         crash_point("letters:written")
         folder = record_letters(run, quote(written))  # type: ignore[call-overload]
         if options.partitioned:
