@@ -69,3 +69,16 @@ def test_the_command_line_builds_the_options_without_importing_prefect():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_command_lines_choices_are_the_models():
+    """The CLI spells runner and partition_by as enums of its own (it imports no pydantic
+    before a run starts); their values are the model's choices."""
+    from typing import get_args
+
+    from flows.cli.main import PartitionBy, Runner
+    from flows.scale.options import RunOptions
+
+    fields = RunOptions.model_fields
+    assert {r.value for r in Runner} == set(get_args(fields["runner"].annotation))
+    assert {b.value for b in PartitionBy} == set(get_args(fields["partition_by"].annotation))
