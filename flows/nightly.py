@@ -10,6 +10,7 @@ from typing import Any
 
 from prefect import flow
 
+from flows.scale.options import ON_THIS_MACHINE, RunOptions
 from flows.shared.backup import DatabaseBehind, backups_keep, make_backup
 from flows.shared.crash import crash_point
 from flows.shared.lock import exclusive
@@ -150,20 +151,15 @@ class NightFailed(Exception):
 def nightly(
     campaign: str,
     as_of: date | None = None,
-    runner: str = "process",
-    dask_address: str | None = None,
-    batch_size: int | None = None,
-    partitions: int | None = None,
-    partition_by: str = "hash",
-    work_pool: str | None = None,
+    options: RunOptions = ON_THIS_MACHINE,
     allow_backdate: bool = False,
     allow_future: bool = False,
 ) -> NightlySummary:
     """Everything new in the campaign's inbox, end to end, as one run holding the data home.
 
-    `runner`, `dask_address` and `batch_size` go to the letters step, the partition options
-    to the compensate and letters steps (see flows.letters.flow and flows.scale.partitions),
-    `allow_backdate` / `allow_future` to every step (the as-of guards, flows.shared.runs)."""
+    `options` (where letters render, how the run is split) go to the compensate and letters
+    steps (flows.scale.options), `allow_backdate` / `allow_future` to every step (the as-of
+    guards, flows.shared.runs)."""
     from prefect.artifacts import create_markdown_artifact
 
     day = as_of or date.today()
@@ -171,11 +167,9 @@ def nightly(
     paths = Paths.from_env()
     with exclusive(paths.home, "nightly", campaign) as describe:
         describe(f"{day}")
-        split = {"partitions": partitions, "partition_by": partition_by, "work_pool": work_pool}
-        rendering = {"runner": runner, "dask_address": dask_address, "batch_size": batch_size}
         allow = {"allow_backdate": allow_backdate, "allow_future": allow_future}
-        options = {"compensate": split, "letters": split | rendering}
-        by_step = {step: options.get(step, {}) | allow for step in STEPS}
+        spread = {"compensate": {"options": options}, "letters": {"options": options}}
+        by_step = {step: spread.get(step, {}) | allow for step in STEPS}
         summary = run_steps(campaign, day, by_step)
         back_up(paths, summary)
     create_markdown_artifact(summary.markdown(), key="nightly-summary", description=campaign)

@@ -16,6 +16,7 @@ from flows.shared.settings import SQL_DIR
 SAMPLE = {
     "campaign": "C",
     "run_id": "r",
+    "decision_file": "0" * 64,
     "as_of": date(2026, 10, 15),
     "languages": ["en"],
     "default_language": "en",
@@ -128,6 +129,7 @@ def prepared(con, tmp_path, monkeypatch):
     for name in ORDER:
         run(con, name)
     # a partition's files, as partitions/claims and a partition's entitlements make them
+    run(con, "scale/claim_parts")
     run(con, "scale/claims")
     for key, table in (("file", "partition_claims"), ("files", "entitlements")):
         con.table(table).write_parquet(str(tmp_path / f"{table}.parquet"))

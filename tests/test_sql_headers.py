@@ -152,7 +152,7 @@ class FlowRun:
 
 
 def payouts(space: Workspace, name: str, rows: list[list[str]]) -> None:
-    from flows.shared.config import PAYOUT_COLUMNS
+    from flows.shared.columns import PAYOUT_COLUMNS
 
     folder = space.paths.inbox(CAMPAIGN, "payouts")
     folder.mkdir(parents=True, exist_ok=True)

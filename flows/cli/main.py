@@ -143,24 +143,30 @@ def _rendering_options(
     by: PartitionBy,
     work_pool: str | None,
 ) -> dict[str, Any]:
-    """The letters flow's runner and partition parameters, checked before Prefect starts."""
-    if dask_address and runner is not Runner.dask:
-        raise _fail("--dask-address needs --runner dask", 2)
-    rendering = {"runner": runner.value, "dask_address": dask_address, "batch_size": batch_size}
-    return rendering | _partition_options(partitions, by, work_pool, runner)
+    """The run options of the letters and nightly flows, checked before Prefect starts."""
+    from pydantic import ValidationError
+
+    from flows.scale.options import RunOptions, refusal
+
+    try:
+        options = RunOptions(
+            runner=runner.value,
+            dask_address=dask_address,
+            batch_size=batch_size,
+            partitions=partitions,
+            partition_by=by.value,
+            work_pool=work_pool,
+        )
+    except ValidationError as exc:
+        raise _fail(refusal(exc), 2) from None
+    return {"options": options}
 
 
 def _partition_options(
-    partitions: int | None, by: PartitionBy, work_pool: str | None, runner: Runner = Runner.process
+    partitions: int | None, by: PartitionBy, work_pool: str | None
 ) -> dict[str, Any]:
-    if partitions or work_pool or by is not PartitionBy.hash:  # else no need to load Prefect
-        from flows.scale.partitions import Partitioning
-
-        try:
-            Partitioning.of(partitions, by.value, work_pool, runner.value)
-        except ValueError as exc:
-            raise _fail(str(exc), 2) from None
-    return {"partitions": partitions, "partition_by": by.value, "work_pool": work_pool}
+    """The run options of the compensate flow: how it is split."""
+    return _rendering_options(Runner.process, None, None, partitions, by, work_pool)
 
 
 @app.callback()

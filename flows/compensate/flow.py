@@ -6,36 +6,31 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.compensate.reviews import DecisionsRead, load_decisions
-from flows.scale.partitions import (
-    Partitioning,
-    discard_plan,
-    discard_stale_plans,
-    entitlements_in_partitions,
+from flows.compensate.entitlements import entitlement_params, entitlements_of_partition
+from flows.compensate.offers import candidate_totals
+from flows.compensate.outputs import (
+    check_instruction_files,
+    write_instruction_files,
+    write_review_queue,
 )
+from flows.compensate.reviews import DecisionsRead, load_decisions
+from flows.scale.options import ON_THIS_MACHINE, RunOptions
+from flows.scale.partitions import claims_in_partitions
+from flows.scale.plans import discard_plan, discard_stale_plans
 from flows.shared import db
-from flows.shared.backup import DATABASE_BEHIND, DatabaseBehind, restore_hint
 from flows.shared.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
-from flows.shared.config import CampaignConfig
 from flows.shared.crash import crash_point
-from flows.shared.io import atomic_path, owner_only, sha256_file, write_workbook
+from flows.shared.io import owner_only
 from flows.shared.runs import Run, flow_run
-from flows.shared.settings import Paths
 
 
 class BudgetHalt(Exception):
     """The run's new offers do not fit the reserve; no offers were made."""
-
-
-class InstructedUnknown(DatabaseBehind):
-    """Instruction files on disk hold payment refs the database does not know."""
 
 
 class DoubledEntitlement(Exception):
@@ -68,40 +63,10 @@ def load_review_decisions(run: Run) -> DecisionsRead:
     return read
 
 
-def entitlement_params(config: CampaignConfig, run_id: str) -> dict[str, Any]:
-    """The bound parameters of sql/compensate/entitlements.sql for a campaign's rules."""
-    c = config
-    return {
-        "campaign": c.campaign.id,
-        "run_id": run_id,
-        "tiers": [
-            {
-                "name": t.name,
-                "harm": t.harm,
-                "pct": str(t.goodwill_pct),
-                "lo": str(t.goodwill_min),
-                "hi": str(t.goodwill_max),
-                "cap": str(t.expense_cap),
-            }
-            for t in c.tiers
-        ],
-        "schedule": [{"max_days": d, "rate": str(r)} for d, r in c.early_response.schedule],
-        "announced_on": c.campaign.announced_on,
-        "reimbursable": c.expenses.reimbursable,
-        "excluded": c.expenses.excluded,
-        "require_evidence": c.expenses.require_evidence,
-        "review_harm": list(c.review.harm),
-        "review_flags": c.review.flags,
-        "amount_threshold": str(c.review.amount_threshold),
-        "max_units": c.review.max_units_per_customer,
-        "injury_holdback": str(c.review.injury_holdback),
-    }
-
-
 @task(cache_policy=NO_CACHE)
 def compute_entitlements(run: Run, partition_files: list[Path] | None = None) -> None:
     """Entitlements for claims awaiting an offer, then routing to review (SQL); or, when the
-    run was partitioned, the entitlements its partitions wrote (flows.scale.partitions) loaded."""
+    run was partitioned, the entitlements its partitions wrote (flows.scale) loaded."""
     with db.transaction(run.con):
         db.run(run.con, "compensate/entitlements_reset", campaign=run.campaign)
         if partition_files is None:
@@ -116,9 +81,9 @@ def compute_entitlements(run: Run, partition_files: list[Path] | None = None) ->
 def check_one_entitlement_per_claim(con: duckdb.DuckDBPyConnection, campaign: str) -> None:
     """Raise DoubledEntitlement when a claim has two entitlements (the table keeps no key
     index: sql/schema/0007_entitlements_unkeyed.sql)."""
-    doubled = db.run(con, "compensate/entitlements_doubled", campaign=campaign)
+    doubled = db.rows(con, "compensate/entitlements_doubled", campaign=campaign)
     if doubled:
-        claims = ", ".join(f"{claim_id} ({count}×)" for claim_id, count in doubled)
+        claims = ", ".join(f"{row['claim_id']} ({row['entitlements']}×)" for row in doubled)
         raise DoubledEntitlement(f"claims with more than one entitlement: {claims}")
 
 
@@ -129,16 +94,15 @@ def make_offers(run: Run, decisions: DecisionsRead) -> CompensationSummary:
     with db.transaction(con):
         db.update(con, "compensate/claims_rejected", campaign=run.campaign)
         db.run(con, "compensate/offer_candidates", campaign=run.campaign)
-        totals = {row[0]: row for row in db.run(con, "compensate/offer_candidate_totals")}
-        zero = (None, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0))
-        auto, decided = totals.get(True, zero), totals.get(False, zero)
+        auto, decided = candidate_totals(con)
         now, _ = reserve_position(con, run.config)
         # holdbacks of the reviews decided in this run are released: their offers replace them
-        before = Position(now.available, now.offered, now.held_back - decided[6] - auto[6])
-        new = NewOffers(decided[5], auto[2], auto[3], auto[4])
+        released = decided.released_holdback + auto.released_holdback
+        before = Position(now.available, now.offered, now.held_back - released)
+        new = NewOffers(decided.total, auto.goodwill, auto.bonus, auto.expenses)
         decision: BudgetDecision = decide(run.config.budget.policy, before, new)
         made = 0
-        if decision.make_offers and auto[1] + decided[1]:
+        if decision.make_offers and auto.offers + decided.offers:
             check_instruction_files(con, run.paths, run.campaign)
         if decision.make_offers:
             db.run(
@@ -149,7 +113,7 @@ def make_offers(run: Run, decisions: DecisionsRead) -> CompensationSummary:
                 factor=decision.factor,
                 as_of=run.as_of,
             )
-            made = auto[1] + decided[1]
+            made = auto.offers + decided.offers
             db.update(con, "compensate/claims_offered", campaign=run.campaign)
             db.run(
                 con,
@@ -159,17 +123,16 @@ def make_offers(run: Run, decisions: DecisionsRead) -> CompensationSummary:
                 currency=run.config.campaign.currency,
                 as_of=run.as_of,
             )
-            db.execute(
+            db.run(
                 con,
-                "update runs set prorate_factor = ? where campaign = ? and run_id = ?",
-                [decision.factor, run.campaign, run.run_id],
+                "compensate/runs_prorate_factor",
+                factor=decision.factor,
+                campaign=run.campaign,
+                run_id=run.run_id,
             )
     after, pending = reserve_position(con, run.config)
-    offered_in_run = db.scalar(
-        con,
-        "select coalesce(sum(total), 0) from offers where campaign = ? and run_id = ?",
-        [run.campaign, run.run_id],
-    )
+    (offered,) = db.rows(con, "compensate/offered_in_run", campaign=run.campaign, run_id=run.run_id)
+    offered_in_run = offered["offered"]
     summary = CompensationSummary(
         run.run_id,
         made,
@@ -196,58 +159,6 @@ def make_offers(run: Run, decisions: DecisionsRead) -> CompensationSummary:
     return summary
 
 
-def check_instruction_files(con: duckdb.DuckDBPyConnection, paths: Paths, campaign: str) -> None:
-    """Raise InstructedUnknown when an instruction file on disk holds a payment ref the database
-    does not know (SPEC §9): before any payment instruction is written.
-
-    A file named after a run the database knows, with as many lines as that run's
-    instructions, is not read again: the database wrote it from those rows (a run's
-    instructions are committed at once, before its file is written), and a database behind the
-    files never gets to make instructions of its own. Every other file is read in full."""
-    folder = paths.out(campaign, "instructions")
-    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
-    known = dict(db.run(con, "compensate/instruction_runs", campaign=campaign)) if files else {}
-    to_read = [str(f) for f in files if known.get(f.name) != _lines(f) - 1]
-    if not to_read:
-        return
-    unknown = db.run(con, "compensate/instructed_unknown", instruction_files=to_read)
-    if unknown:
-        file_name, refs, first_ref = unknown[0]
-        more = f" and {len(unknown) - 1} more file(s)" if len(unknown) > 1 else ""
-        raise InstructedUnknown(
-            f"{folder / file_name}{more}: {refs:,} payment refs (e.g. {first_ref}) are already "
-            f"instructed, but {DATABASE_BEHIND}: {restore_hint(paths)}"
-        )
-
-
-def _lines(path: Path) -> int:
-    """Newlines in the file, counted without parsing it (about 1 GB/s)."""
-    with path.open("rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-
-
-def write_instruction_files(run: Run) -> list[Path]:
-    """`out/<c>/instructions/<instructed_on>-<run>.csv` for every run whose file is missing."""
-    written = []
-    folder = owner_only(run.paths.out(run.campaign, "instructions"))
-    runs = run.con.execute(
-        "select distinct run_id, instructed_on from payment_instructions where campaign = ?",
-        [run.campaign],
-    ).fetchall()
-    for run_id, instructed_on in runs:
-        target = folder / f"{instructed_on}-{run_id}.csv"
-        if not target.exists():
-            rows = run.con.sql(
-                db.sql_text("compensate/instruction_rows"),
-                params={"campaign": run.campaign, "run_id": run_id},
-            )
-            with atomic_path(target, mode=0o600) as tmp:
-                rows.pl(lazy=True).sink_csv(tmp)  # streamed: memory does not grow with it
-                crash_point("instructions:file")  # written, not yet in place
-            written.append(target)
-    return written
-
-
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def write_outputs(run: Run) -> list[Path]:
     """Instruction CSVs for every run that lacks its file, and the review queue (CSV + XLSX)."""
@@ -258,55 +169,26 @@ def write_outputs(run: Run) -> list[Path]:
     return written
 
 
-def write_review_queue(
-    queue: duckdb.DuckDBPyRelation, folder: Path, max_rows: int, as_of: date
-) -> None:
-    """queue.csv, and queue.xlsx up to `max_rows` reviews; both left as they are when the
-    queue has not changed (the workbook costs ~17 µs a cell here: 70,000 reviews take about
-    20 s)."""
-    csv_file, workbook = folder / "queue.csv", folder / "queue.xlsx"
-    with atomic_path(csv_file, mode=0o600) as tmp:
-        queue.pl(lazy=True).sink_csv(tmp)
-        rows = int(pl.scan_csv(tmp).select(pl.len()).collect().item())
-        fits = rows <= max_rows
-        unchanged = csv_file.exists() and sha256_file(csv_file) == sha256_file(tmp)
-        if unchanged and (workbook.exists() or not fits):
-            return
-        if fits:
-            with atomic_path(workbook, mode=0o600) as book:
-                write_workbook({"review queue": queue.pl()}, book, as_of)
-        else:
-            workbook.unlink(missing_ok=True)
-            get_run_logger().warning(
-                "the review queue has %d reviews; queue.xlsx is written up to %d "
-                "([review] workbook_max_rows): use queue.csv",
-                rows,
-                max_rows,
-            )
-
-
 @flow(name="compensate")
 def compensate(
     campaign: str,
     as_of: date | None = None,
-    partitions: int | None = None,
-    partition_by: str = "hash",
-    work_pool: str | None = None,
+    options: RunOptions = ON_THIS_MACHINE,
     allow_backdate: bool = False,
     allow_future: bool = False,
 ) -> CompensationSummary:
     """Eligible claims → entitlements → review, or an offer within the reserve → instructions.
 
-    With `partitions` (hash of the claim id) or `partition_by="region"`, entitlements are
-    computed in partition runs — on `work_pool`'s workers, else here one after another — and
-    merged; the budget is then checked once over all of them (docs/scale-out.md).
+    With `options.partitions` (hash of the claim id) or `options.partition_by="region"`,
+    entitlements are computed in partition runs — on `options.work_pool`'s workers, else here
+    one after another — and merged; the budget is then checked once over all of them
+    (docs/scale-out.md).
     `allow_backdate` / `allow_future` let the run's as-of pass the as-of guards (flows.shared.runs).
     """
-    partitioning = Partitioning.of(partitions, partition_by, work_pool)
     with flow_run("compensate", campaign, as_of, allow_backdate, allow_future) as run:
         discard_stale_plans(run)
-        if partitioning:
-            files = entitlements_in_partitions(run, partitioning)
+        if options.partitioned:
+            files = claims_in_partitions(run, options, entitlements_of_partition)
             compute_entitlements(run, files)
             discard_plan(run, "entitlements")
         else:

@@ -80,15 +80,12 @@ def load_decisions(run: Run) -> DecisionsRead:
         elif outcome.status in ("left", "failed"):
             problems.append(f"reviews/{outcome.message} ({outcome.status})")
         elif outcome.status == "loaded":
-            rows = run.con.execute(
-                "select outcome, count(*) from review_decisions where file_sha256 = ? group by 1",
-                [outcome.sha256],
-            ).fetchall()
-            outcomes.update(dict(rows))
-            lines = run.con.execute(
-                "select line_no, outcome, reason from review_decisions "
-                "where file_sha256 = ? and outcome <> 'accepted' order by line_no",
-                [outcome.sha256],
-            ).fetchall()
-            problems += [f"reviews/{path.name} line {n}: {o}: {r}" for n, o, r in lines]
+            sha256 = outcome.sha256
+            counted = db.rows(run.con, "compensate/review_decision_outcomes", decision_file=sha256)
+            outcomes.update({row["outcome"]: row["lines"] for row in counted})
+            lines = db.rows(run.con, "compensate/review_decision_problems", decision_file=sha256)
+            problems += [
+                f"reviews/{path.name} line {n['line_no']}: {n['outcome']}: {n['reason']}"
+                for n in lines
+            ]
     return DecisionsRead(dict(outcomes), problems)

@@ -163,11 +163,12 @@ def write_batch(batch: Batch) -> list[dict[str, Any]]:
             }
         )
     if post:
-        from flows.letters.pdf import (
-            write_batch_pdf,  # fpdf2 is loaded only by workers writing post
-        )
+        from flows.letters.pdf import batch_pdf  # fpdf2 is loaded only by workers writing post
 
-        pages = {lid: f"{a}-{b}" for lid, a, b in write_batch_pdf(staging, post, batch.letter_date)}
+        pdf, ranges = batch_pdf(post, batch.letter_date)
+        with open(staging, "xb", opener=owner_only_file) as out:
+            out.write(pdf)
+        pages = {lid: f"{a}-{b}" for lid, a, b in ranges}
         for entry in rows:
             entry["pages"] = pages[entry["letter_id"]]
     else:

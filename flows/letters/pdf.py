@@ -8,7 +8,6 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from flows.letters.batches import owner_only_file
 from flows.letters.render import wrap
 
 # WenQuanYi Micro Hei (Debian fonts-wqy-microhei, installed by `make`) has the CJK glyphs.
@@ -39,10 +38,11 @@ def font_path() -> Path:
     )
 
 
-def write_batch_pdf(
-    target: Path, letters: list[tuple[str, str]], letter_date: date
-) -> list[tuple[str, int, int]]:
-    """Lay out (letter_id, text) pairs, each starting on a new A4 page; returns page ranges."""
+def batch_pdf(
+    letters: list[tuple[str, str]], letter_date: date
+) -> tuple[bytes, list[tuple[str, int, int]]]:
+    """Lay out (letter_id, text) pairs, each starting on a new A4 page: the PDF and the page
+    range of each letter."""
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
     # dated by the letters, not the clock: the same letters give the same bytes
@@ -61,6 +61,4 @@ def write_batch_pdf(
                     pdf.text(LEFT_MM, y, line)
                 y += LINE_MM
         ranges.append((letter_id, first, pdf.page_no()))
-    with open(target, "xb", opener=owner_only_file) as out:
-        out.write(pdf.output())
-    return ranges
+    return bytes(pdf.output()), ranges

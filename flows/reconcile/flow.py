@@ -14,7 +14,7 @@ import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.compensate.flow import check_instruction_files, write_instruction_files
+from flows.compensate.outputs import check_instruction_files, write_instruction_files
 from flows.reconcile.payout_files import PayoutRead, read_payouts
 from flows.reconcile.reports import summary_markdown, write_reports
 from flows.reconcile.statements import (

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,6 +103,15 @@ def restore_hint(paths: Paths) -> str:
         f"the database is lost or older than them; nothing was written. Restore the latest "
         f"backup with `recall restore --from {latest}`, then run the night again"
     )
+
+
+def database_behind(
+    error: type[DatabaseBehind], places: Sequence[object], found: str, unit: str, paths: Paths
+) -> DatabaseBehind:
+    """The refusal when files on disk hold what the database does not know: the first place
+    (and how many more `unit`s), what was found there, and what to do next."""
+    more = f" and {len(places) - 1} more {unit}(s)" if len(places) > 1 else ""
+    return error(f"{places[0]}{more}: {found}, but {DATABASE_BEHIND}: {restore_hint(paths)}")
 
 
 def _latest_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

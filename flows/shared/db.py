@@ -25,6 +25,13 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple[
     return con.execute(sql_text(name), params or None).fetchall()
 
 
+def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+    """The rows of sql/<name>.sql, each a dict by column name (results read by name)."""
+    cursor = con.execute(sql_text(name), params or None)
+    columns = [d[0] for d in cursor.description or []]
+    return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+
 def update(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple[Any, ...]]:
     """Run the UPDATE of sql/<name>.sql with its joins in the order written, the updated table
     first, so DuckDB applies the changes in that table's row order. Left to choose by size it

@@ -2,6 +2,7 @@
 -- reads: payment_instructions · writes: nothing
 with final as (
     select
+        run_id,
         strftime(instructed_on, '%Y-%m-%d') || '-' || run_id || '.csv' as file_name,
         count(*) as refs,
     from payment_instructions

@@ -1,18 +1,16 @@
--- one row per claim a partition needs, with its partition `part` (region, or hash mod $count)
--- reads: offers, claims · writes: partition_claims
+-- one row per claim a partition needs, with its partition `part` (sql/scale/claim_parts.sql)
+-- reads: claims, offers, claim_parts · writes: partition_claims
 -- its own claims awaiting an offer, and every other counted claim of the same customers (for
 -- the units-per-customer rule) as 'offered', so that only its own are computed
 create or replace temp table partition_claims as
 with counted as (
     select
         c.*,
-        case
-            when $by = 'region' then coalesce(c.region, '(none)')
-            else (hash(c.claim_id) % $count::ubigint)::varchar
-        end as part,
+        p.part,
         c.status in ('eligible', 'review')
             and not exists (select 1 from offers as o where o.claim_id = c.claim_id) as awaiting,
     from claims as c
+    join claim_parts as p using (claim_id)
     where c.campaign = $campaign and c.status in ('eligible', 'review', 'offered', 'rejected')
 ),
 

@@ -64,9 +64,13 @@ def test_serve_registers_the_nightly_cron_schedule_and_every_flow(workspace: Wor
         assert set(nightly.parameter_openapi_schema["properties"]) == {
             "campaign",
             "as_of",
+            "options",  # the six run options, one group (flows.scale.options)
+            *("allow_backdate", "allow_future"),
+        }
+        options = nightly.parameter_openapi_schema["definitions"]["RunOptions"]["properties"]
+        assert set(options) == {
             *("runner", "dask_address", "batch_size"),
             *("partitions", "partition_by", "work_pool"),
-            *("allow_backdate", "allow_future"),
         }
         for flow in FLOWS:
             on_demand = read_deployment(f"{flow}/on-demand", deadline)

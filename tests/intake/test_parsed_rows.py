@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from flows.shared import db
-from flows.shared.config import CANONICAL_COLUMNS
+from flows.shared.columns import CANONICAL_COLUMNS
 from tests.conftest import GOOD_ROW
 
 AS_OF = date(2026, 10, 15)

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from flows.letters.approvals import TemplateNotApproved
 from flows.letters.batches import read_message
-from flows.letters.pdf import write_batch_pdf
+from flows.letters.pdf import batch_pdf
 from flows.letters.render import render, sample_context
 from flows.shared.settings import TEMPLATES_DIR
 from tests.conftest import AS_OF, CAMPAIGN, Workspace, make_workspace, row
@@ -164,7 +164,8 @@ def test_pdf_batch_index_points_at_the_right_pages(tmp_path):
         ("L2", "\n".join(f"王芳 第{i}行" for i in range(93))),  # 93 lines: three pages
     ]
     target = tmp_path / "batch.pdf"
-    ranges = write_batch_pdf(target, letters, AS_OF)
+    pdf, ranges = batch_pdf(letters, AS_OF)
+    target.write_bytes(pdf)
     assert ranges == [("L0", 1, 1), ("L1", 2, 3), ("L2", 4, 6)]
     pages = [page.extract_text() for page in PdfReader(target).pages]
     assert len(pages) == 6
@@ -259,7 +260,7 @@ def test_worker_processes_write_what_one_process_writes(tmp_path, monkeypatch):
     from dataclasses import replace
 
     from bench.letters import due_letters, template_batch
-    from flows.letters import flow as module
+    from flows.letters import rendering as module
 
     rows = due_letters(12, "email")
     batches = {}

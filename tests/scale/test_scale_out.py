@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli.demo import DEMO_AS_OF
+from flows.scale.options import RunOptions
 from tests.conftest import AS_OF, CAMPAIGN, Workspace, make_workspace
 from tests.letters.test_letters import claim
 
@@ -65,7 +66,7 @@ def test_dask_local_cluster_writes_the_letters_one_machine_writes(offered):
     from flows.letters.flow import letters
 
     home, snapshot = offered
-    one = letters(CAMPAIGN, AS_OF, batch_size=4)
+    one = letters(CAMPAIGN, AS_OF, RunOptions(batch_size=4))
     on_one_machine = files(one.folder)
     assert sum(name.endswith(".pdf") for name in on_one_machine) == 3  # 11 post letters by 4
     shutil.rmtree(home)
@@ -78,8 +79,9 @@ def test_dask_local_cluster_writes_the_letters_one_machine_writes(offered):
         Client(cluster, set_as_default=False) as client,
         get_task_stream(client) as stream,
     ):
+        address = cluster.scheduler_address
         spread = letters(
-            CAMPAIGN, AS_OF, runner="dask", dask_address=cluster.scheduler_address, batch_size=4
+            CAMPAIGN, AS_OF, RunOptions(runner="dask", dask_address=address, batch_size=4)
         )
     rendered = [t for t in stream.data if t["key"].startswith("render_batch")]
 
@@ -103,11 +105,12 @@ def test_dask_local_cluster_writes_the_letters_one_machine_writes(offered):
     assert not [r for r in runs if "王小明" in r.model_dump_json()]  # ...and no letter in them
 
 
-def test_unknown_runner_is_refused_before_anything_runs():
+def test_unknown_runner_is_refused_before_anything_runs(workspace):
     from flows.letters.flow import letters
 
-    with pytest.raises(ValueError, match="runner must be one of process, dask"):
-        letters(CAMPAIGN, AS_OF, runner="threads")
+    with pytest.raises(Exception, match="runner"):
+        letters(CAMPAIGN, AS_OF, {"runner": "threads"})
+    assert not workspace.paths.out(CAMPAIGN, "letters").exists()
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +143,7 @@ def compensated(space: Workspace, snapshot: Path, **options: object) -> tuple:
 
     shutil.rmtree(space.paths.home)
     shutil.copytree(snapshot, space.paths.home)
-    summary = compensate(CAMPAIGN, DEMO_AS_OF, **options)
+    summary = compensate(CAMPAIGN, DEMO_AS_OF, RunOptions(**options))
     assert not any(space.paths.out(CAMPAIGN, "partitions").glob("*"))  # plans removed
     tables = {name: space.query(sql) for name, sql in COMPENSATION.items()}
     return summary.offers_made, summary.offered_in_run, summary.position, tables
@@ -201,12 +204,12 @@ def test_partitioned_letters_are_the_letters_one_run_writes(offered, monkeypatch
     from flows.shared.progress import listen
 
     home, snapshot = offered
-    one = letters_by_id(letters(CAMPAIGN, AS_OF, batch_size=4).folder)
+    one = letters_by_id(letters(CAMPAIGN, AS_OF, RunOptions(batch_size=4)).folder)
     shutil.rmtree(home)
     shutil.copytree(snapshot, home)
     progress: list[str] = []
     stop = listen(progress.append)
-    split = letters(CAMPAIGN, AS_OF, batch_size=4, partitions=2)
+    split = letters(CAMPAIGN, AS_OF, RunOptions(batch_size=4, partitions=2))
     stop()
 
     assert [m for m in progress if "partition" in m] == [
@@ -270,7 +273,7 @@ def test_partitions_run_on_a_work_pools_worker(offered, worker, monkeypatch):
     shutil.rmtree(home)
     shutil.copytree(snapshot, home)
 
-    split = compensate(CAMPAIGN, AS_OF, partitions=2, work_pool=worker)
+    split = compensate(CAMPAIGN, AS_OF, RunOptions(partitions=2, work_pool=worker))
 
     assert (split.offers_made, split.offered_in_run) == (one.offers_made, one.offered_in_run)
     assert {name: read(home, sql) for name, sql in COMPENSATION.items()} == tables
@@ -301,10 +304,10 @@ def read(home: Path, sql: str) -> list[tuple]:
 
 def test_a_missing_work_pool_fails_the_run_naming_it(workspace):
     from flows.compensate.flow import compensate
-    from flows.scale.partitions import PartitionFailed
+    from flows.scale.part import PartitionFailed
 
     with pytest.raises(PartitionFailed, match="work pool 'nowhere' not found"):
-        compensate(CAMPAIGN, AS_OF, partitions=2, work_pool="nowhere")
+        compensate(CAMPAIGN, AS_OF, RunOptions(partitions=2, work_pool="nowhere"))
 
 
 def test_a_letters_partition_of_a_run_that_ended_writes_nothing(workspace, tmp_path):
@@ -312,7 +315,8 @@ def test_a_letters_partition_of_a_run_that_ended_writes_nothing(workspace, tmp_p
     folder) fails instead of bringing the folder back with letters nobody records."""
     import json
 
-    from flows.scale.partitions import PartitionFailed, partition
+    from flows.letters.partitions import render_partition
+    from flows.scale.part import PartitionFailed, partition, work_name
 
     plan = tmp_path / "plan"
     plan.mkdir()
@@ -325,7 +329,8 @@ def test_a_letters_partition_of_a_run_that_ended_writes_nothing(workspace, tmp_p
                 "run_id": "20261015-001",
                 "as_of": AS_OF.isoformat(),
                 "partitions": ["0"],
-                "letters_folder": str(gone),
+                "work": work_name(render_partition),
+                "context": {"letters_folder": str(gone)},
             }
         )
     )
