@@ -13,11 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.compensate.entitlements import entitlement_params, entitlements_of_partition
 from flows.compensate.offers import candidate_totals
-from flows.compensate.outputs import (
-    check_instruction_files,
-    write_instruction_files,
-    write_review_queue,
-)
+from flows.compensate.outputs import write_review_queue
 from flows.compensate.reviews import DecisionsRead, load_decisions
 from flows.scale.options import ON_THIS_MACHINE, RunOptions
 from flows.scale.partitions import claims_in_partitions
@@ -25,6 +21,7 @@ from flows.scale.plans import discard_plan, discard_stale_plans
 from flows.shared import db
 from flows.shared.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
 from flows.shared.crash import crash_point
+from flows.shared.instructions import check_instruction_files, write_instruction_files
 from flows.shared.io import owner_only
 from flows.shared.runs import Run, flow_run
 

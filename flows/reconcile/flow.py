@@ -14,7 +14,6 @@ import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.compensate.outputs import check_instruction_files, write_instruction_files
 from flows.reconcile.payout_files import PayoutRead, read_payouts
 from flows.reconcile.reports import summary_markdown, write_reports
 from flows.reconcile.statements import (
@@ -39,6 +38,7 @@ from flows.shared import db
 from flows.shared.budget import reserve_position
 from flows.shared.crash import crash_point
 from flows.shared.inbox import FileOutcome, ingest, load_waiting, stage_view
+from flows.shared.instructions import check_instruction_files, write_instruction_files
 from flows.shared.runs import Run, flow_run
 
 
