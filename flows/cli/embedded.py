@@ -79,19 +79,16 @@ def _api_configured() -> bool:
 
 
 def _alive(pid: int) -> bool:
-    for child in _CHILDREN:
+    for child in _CHILDREN:  # one this command started and that died: reaped, not a zombie
         if child.pid == pid:
             return child.poll() is None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
-    try:  # a server that died after its parent is a zombie until reaped: dead all the same
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+    except PermissionError:  # another user's: alive
+        pass
+    return True
 
 
 def answers(api_url: str, timeout: float = 2.0) -> bool:
@@ -103,19 +100,14 @@ def answers(api_url: str, timeout: float = 2.0) -> bool:
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the file at `path` (created if missing) for the block."""
-    with path.open("a") as handle:
+def _state_lock(home: Path) -> Iterator[None]:
+    """Two commands starting at once start one server."""
+    with (home / f"{STATE_FILE}.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _state_lock(home: Path) -> contextlib.AbstractContextManager[None]:
-    """Two commands starting at once start one server."""
-    return locked(home / f"{STATE_FILE}.lock")
 
 
 def _recorded(home: Path) -> Server | None:
@@ -188,10 +180,7 @@ def start() -> Server | None:
             answers(server.api_url)  # a request restarts its idle clock
         else:
             server = _spawn(home)
-    os.environ["PREFECT_API_URL"] = server.api_url
-    from flows.shared.settings import refresh_prefect
-
-    refresh_prefect()
+    os.environ["PREFECT_API_URL"] = server.api_url  # read when Prefect is imported, after this
     _STARTED.append(server)
     return server
 
