@@ -25,7 +25,8 @@ from flows.shared.backup import DATABASE_BEHIND, DatabaseBehind, restore_hint
 from flows.shared.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
 from flows.shared.config import CampaignConfig
 from flows.shared.crash import crash_point
-from flows.shared.io import atomic_path, owner_only, sha256_file, write_workbook
+from flows.shared.files import atomic_path, owner_only, sha256_file
+from flows.shared.io import write_workbook
 from flows.shared.runs import Run, flow_run
 from flows.shared.settings import Paths
 

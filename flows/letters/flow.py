@@ -31,7 +31,7 @@ from flows.shared import db
 from flows.shared.backup import DATABASE_BEHIND, DatabaseBehind, restore_hint
 from flows.shared.config import CampaignConfig
 from flows.shared.crash import crash_point
-from flows.shared.io import atomic_path, owner_only
+from flows.shared.files import atomic_path, owner_only
 from flows.shared.progress import report
 from flows.shared.runs import Run, flow_run
 from flows.shared.settings import templates_dir

@@ -28,7 +28,7 @@ from prefect import flow, get_run_logger
 from flows.shared import db
 from flows.shared.config import load_campaign
 from flows.shared.crash import crash_point
-from flows.shared.io import atomic_path, owner_only, write_text_atomic
+from flows.shared.files import atomic_path, owner_only, write_text_atomic
 from flows.shared.progress import report
 
 if TYPE_CHECKING:

@@ -11,16 +11,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
 from flows.shared import db
 from flows.shared.config import ConfigError
 from flows.shared.crash import crash_point
-from flows.shared.io import FileChanged, FileRejected, archive, reject, sha256_file, sink_stage
+from flows.shared.files import FileChanged, archive, reject, sha256_file
 from flows.shared.progress import report
 from flows.shared.runs import Run
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SETTLE_ENV = "RECALL_INBOX_SETTLE_SECONDS"
 DEFAULT_SETTLE_SECONDS = 60
@@ -93,6 +96,8 @@ def ingest(
     loaded in one transaction with its input_files record (`load(stage, sha256, ingest_seq)`
     returns how many rows it quarantined). A file that changes while it is copied is left
     for a later run; one that cannot be read (gone, no permission) fails alone."""
+    from flows.shared.io import FileRejected, sink_stage  # Polars: only reading a file needs it
+
     try:
         sha256 = sha256_file(path)
         if already_loaded(run, kind, sha256):
