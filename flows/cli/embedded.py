@@ -7,6 +7,8 @@ PREFECT_HOME, no UI) as a detached process while it imports its own modules, and
 commands find it through `$PREFECT_HOME/embedded-server.json`. The server stops itself after
 RECALL_PREFECT_IDLE_SECONDS (default 600) without a request while no run holds the data home;
 0 stops it when the command that started it ends. Run records stay in PREFECT_HOME either way.
+On a new data home the server's database starts as a copy of an empty one made once per
+machine (flows/cli/server_database.py).
 
 This module imports only the standard library at the top: the CLI calls `start()` before
 Prefect is imported.
@@ -226,6 +228,9 @@ def serve(port: int) -> None:
     from prefect.server.api.server import create_app
     from starlette.types import Receive, Scope, Send
 
+    from flows.cli import server_database
+
+    server_database.prepare()  # a new data home: its database, before anything is served
     prefect_app = create_app(final=True)
     last_request = [time.monotonic()]
 
