@@ -81,16 +81,19 @@ def _api_configured() -> bool:
 
 
 def _alive(pid: int) -> bool:
-    for child in _CHILDREN:  # one this command started and that died: reaped, not a zombie
+    for child in _CHILDREN:
         if child.pid == pid:
             return child.poll() is None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's: alive
-        pass
-    return True
+    except PermissionError:
+        return True
+    try:  # a server that died after its parent is a zombie until reaped: dead all the same
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def answers(api_url: str, timeout: float = 2.0) -> bool:
