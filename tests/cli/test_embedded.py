@@ -16,6 +16,10 @@ from flows.cli.embedded import LOG_FILE, STATE_FILE
 from flows.shared.settings import SHIPPED_CONFIG_DIR
 from tests.conftest import AS_OF, CAMPAIGN
 
+# Idle seconds of the server in the test: longer than a command takes to reach it on 2 busy
+# cores (at 4 s, the second command found it stopping itself when the machine was loaded).
+IDLE = 10
+
 
 def recall(home: Path, idle: float, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECALL_"))}
@@ -65,13 +69,13 @@ def test_second_command_uses_the_first_ones_server_which_stops_when_idle(tmp_pat
     prefect_database_from_the_harness(home)
     state = home / "prefect" / STATE_FILE
     intake = ("run", "intake", "-c", CAMPAIGN, "--as-of", AS_OF.isoformat())
-    first = recall(home, 4, *intake)
+    first = recall(home, IDLE, *intake)
     assert first.returncode == 0, first.stdout + first.stderr
     server = json.loads(state.read_text(encoding="utf-8"))
     assert servers_of(home) == [server["pid"]]  # outlives the command that started it
     runs = flow_runs(server["port"])
 
-    second = recall(home, 4, "run", "compensate", "-c", CAMPAIGN, "--as-of", AS_OF.isoformat())
+    second = recall(home, IDLE, "run", "compensate", "-c", CAMPAIGN, "--as-of", AS_OF.isoformat())
     assert second.returncode == 0, second.stdout + second.stderr
     assert json.loads(state.read_text(encoding="utf-8")) == server
     assert flow_runs(server["port"]) == runs + 1  # recorded by the same server
