@@ -93,27 +93,20 @@ def write_config(config_dir: Path) -> None:
 
 def shell_env(**settings: str) -> dict[str, str]:
     """The environment a coordinator's shell gives a command, plus `settings`: this process's,
-    without Prefect's and recall's variables, so every command measures the defaults. Those
-    include what sections run in this process set (configure_environment): left in, they gave
-    the commands another environment than the resident process started with `recall server
-    start`, so a second one started. Variables exported before `make bench` are left out too."""
+    without Prefect's and recall's variables, so every command measures the defaults: those
+    that sections run in this process set (configure_environment), and those exported before
+    `make bench`."""
     ours = (*PREFECT_DEFAULTS, "PREFECT_", "RECALL_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     return env | settings
 
 
-def recall(
-    home: Path, config: Path, *args: str, entry: str = "flows.cli.main", **settings: str
-) -> Measured:
-    """One `recall` command: wall time and its process's peak RSS.
-
-    By default it runs in its own process (flows.cli.main) and reaches Prefect the embedded way,
-    its Prefect home in the data home; `entry="flows.cli.launch"` runs it as the `recall` script
-    does (in a fork of the resident process, whose RSS this does not see); `settings`
-    (PREFECT_API_URL, PREFECT_HOME, ...) change the environment.
-    """
+def recall(home: Path, config: Path, *args: str, **settings: str) -> Measured:
+    """One `recall` command in its own process: wall time and its peak RSS. It reaches Prefect
+    the embedded way, its Prefect home in the data home; `settings` (PREFECT_API_URL,
+    PREFECT_HOME, ...) change the environment."""
     env = shell_env(RECALL_HOME=str(home), RECALL_CONFIG_DIR=str(config), **settings)
-    command = [sys.executable, "-m", entry, *args, "-c", CAMPAIGN, "--as-of", AS_OF]
+    command = [sys.executable, "-m", "flows.cli.main", *args, "-c", CAMPAIGN, "--as-of", AS_OF]
     return measured(command, " ".join(args), env)[0]
 
 

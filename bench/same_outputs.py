@@ -16,8 +16,8 @@ with --keep or when a run fails. Takes a few minutes: not part of `make bench` o
 Each tree is driven only through its command line, never imported here (module paths change):
 this interpreter with PYTHONPATH=<tree>, calling the entry point that tree's pyproject.toml
 names in `[project.scripts] recall`, from a scratch directory, with RECALL_CONFIG_DIR a fresh
-copy of that tree's config/, RECALL_RESIDENT=0 and RECALL_PREFECT_IDLE_SECONDS=0 (no resident
-process or embedded server outlives a command) and no inherited PREFECT_* or RECALL_* setting.
+copy of that tree's config/, RECALL_PREFECT_IDLE_SECONDS=0 (no embedded server outlives a
+command; in older trees, no resident process either) and no inherited PREFECT_* or RECALL_* setting.
 A sanity check prints which package file that environment imports and refuses if it is not the
 tree's (the editable install must not win). Both trees run in the same data home path, one
 after the other, because the letter manifest records each letter's absolute path (in
@@ -106,7 +106,6 @@ def outputs(tree: Path, work: Path, label: str) -> Path:
     env.update(
         PYTHONPATH=str(tree),
         RECALL_CONFIG_DIR=str(config),
-        RECALL_RESIDENT="0",
         RECALL_PREFECT_IDLE_SECONDS="0",
     )
     log = work / f"{label}.log"

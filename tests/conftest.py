@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import signal
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -25,32 +24,7 @@ from flows.shared.settings import (
 # Prefect reads its settings at import: point it at a throwaway home before anything imports it.
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="recall-tests-"))
 os.environ.pop("PREFECT_HOME", None)  # a parallel test worker inherits its parent's
-# Commands the tests start run in their own process, unless started with `recall_through_resident`;
-# resident processes live in a folder of the session's (short: a socket's path has ≤ 107 bytes).
-os.environ["RECALL_RESIDENT"] = "0"
-RUNTIME_DIR = Path(tempfile.mkdtemp(prefix="rr-", dir="/tmp"))
-os.environ["XDG_RUNTIME_DIR"] = str(RUNTIME_DIR)
-RECALL = [sys.executable, "-m", "flows.cli.launch"]  # what the `recall` script runs
-
-
-def through_resident(env: dict[str, str]) -> dict[str, str]:
-    """A command's environment for `RECALL`: through a resident process, which every such
-    command of this test process shares. Left out: PYTEST_CURRENT_TEST, which differs per
-    test, and the allocator setting importing Polars here sets (it sets it alike there)."""
-    env = {k: v for k, v in env.items() if k not in ("PYTEST_CURRENT_TEST", "_RJEM_MALLOC_CONF")}
-    return env | {"RECALL_RESIDENT": "1"}
-
-
-def stop_residents(folder: Path) -> None:
-    """SIGTERM the resident processes (and their forks) whose socket is in `folder`."""
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if str(folder).encode() in (proc / "cmdline").read_bytes():
-                os.kill(int(proc.name), signal.SIGTERM)
-        except OSError:
-            continue
+RECALL = [sys.executable, "-m", "flows.cli.main"]  # what the `recall` script runs
 
 
 configure_environment(_SESSION_HOME, SHIPPED_CONFIG_DIR)
@@ -87,8 +61,6 @@ HEADER = list(GOOD_ROW)
 def prefect_harness() -> Iterator[None]:
     with prefect_test_harness(server_startup_timeout=120), flow_run_settings():
         yield
-    stop_residents(RUNTIME_DIR)
-    shutil.rmtree(RUNTIME_DIR, ignore_errors=True)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 
 from flows.shared.crash import CRASH_ENV
 from flows.shared.settings import SHIPPED_CONFIG_DIR
-from tests.conftest import AS_OF, CAMPAIGN, HEADER, RECALL, row, through_resident
+from tests.conftest import AS_OF, CAMPAIGN, HEADER, RECALL, row
 
 # where the nightly process is killed: after each step, and in the middle of claim loading,
 # letter writing (between batches, after the files before the database) and instruction export
@@ -118,7 +118,7 @@ def nightly_process(
         env[CRASH_ENV] = crash_at
     done = subprocess.run(
         [
-            *RECALL,  # in a fork of the resident process, as `recall` runs it
+            *RECALL,  # as the `recall` script runs it
             "run",
             "nightly",
             "-c",
@@ -127,7 +127,7 @@ def nightly_process(
             str(AS_OF),
             *options,
         ],
-        env=through_resident(env),
+        env=env,
         capture_output=True,
         text=True,
         timeout=180,

@@ -17,7 +17,7 @@ from faker import Faker
 
 from flows.shared.columns import CANONICAL_COLUMNS
 from flows.shared.config import load_campaign
-from flows.shared.io import atomic_path, sha256_file
+from flows.shared.files import atomic_path, sha256_file
 from flows.shared.settings import SHIPPED_CONFIG_DIR, Paths
 
 DEMO_CAMPAIGN = "RC-2026-017"

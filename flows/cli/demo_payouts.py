@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from flows.cli.demo import DEMO_CAMPAIGN, dropped_a_while_ago
-from flows.shared.io import atomic_path
+from flows.shared.files import atomic_path
 from flows.shared.settings import Paths
 
 DEMO_ROUNDS = (date(2026, 10, 22), date(2026, 10, 29), date(2026, 11, 20))

@@ -7,6 +7,10 @@ PREFECT_HOME, no UI) as a detached process while it imports its own modules, and
 commands find it through `$PREFECT_HOME/embedded-server.json`. The server stops itself after
 RECALL_PREFECT_IDLE_SECONDS (default 600) without a request while no run holds the data home;
 0 stops it when the command that started it ends. Run records stay in PREFECT_HOME either way.
+A server stopping itself first takes itself out of the state file, which it cannot while a
+command is choosing a server, so no command picks one that is stopping.
+On a new data home the server's database starts as a copy of an empty one made once per
+machine (flows/cli/server_database.py).
 
 This module imports only the standard library at the top: the CLI calls `start()` before
 Prefect is imported.
@@ -103,19 +107,20 @@ def answers(api_url: str, timeout: float = 2.0) -> bool:
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the file at `path` (created if missing) for the block."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def _state_lock(home: Path, wait: bool = True) -> Iterator[bool]:
+    """Two commands starting at once start one server; a server stopping itself is taken out of
+    the state file while no command is choosing one. Yields whether the lock is held (always
+    when `wait`)."""
+    with (home / f"{STATE_FILE}.lock").open("a") as handle:
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _state_lock(home: Path) -> contextlib.AbstractContextManager[None]:
-    """Two commands starting at once start one server."""
-    return locked(home / f"{STATE_FILE}.lock")
 
 
 def _recorded(home: Path) -> Server | None:
@@ -159,15 +164,19 @@ def _stop(server: Server) -> None:
     _forget(_prefect_home(), server.pid)
 
 
-def _forget(home: Path, pid: int) -> None:
-    """Remove the state file if it still names this server."""
-    with _state_lock(home):
+def _forget(home: Path, pid: int, wait: bool = True) -> bool:
+    """Remove the state file if it still names this server. Without `wait`, only when no
+    command is choosing a server (it may be about to use this one): False otherwise."""
+    with _state_lock(home, wait) as held:
+        if not held:
+            return False
         try:
             recorded = json.loads((home / STATE_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return
+            return True
         if recorded.get("pid") == pid:
             (home / STATE_FILE).unlink(missing_ok=True)
+        return True
 
 
 def start() -> Server | None:
@@ -188,10 +197,7 @@ def start() -> Server | None:
             answers(server.api_url)  # a request restarts its idle clock
         else:
             server = _spawn(home)
-    os.environ["PREFECT_API_URL"] = server.api_url
-    from flows.shared.settings import refresh_prefect
-
-    refresh_prefect()
+    os.environ["PREFECT_API_URL"] = server.api_url  # read when Prefect is imported, after this
     _STARTED.append(server)
     return server
 
@@ -237,6 +243,9 @@ def serve(port: int) -> None:
     from prefect.server.api.server import create_app
     from starlette.types import Receive, Scope, Send
 
+    from flows.cli import server_database
+
+    server_database.prepare()  # a new data home: its database, before anything is served
     prefect_app = create_app(final=True)
     last_request = [time.monotonic()]
 
@@ -257,7 +266,9 @@ def serve(port: int) -> None:
         while not server.should_exit:
             await asyncio.sleep(1.0)
             quiet = time.monotonic() - last_request[0]
-            if idle > 0 and quiet > idle and not _lock_held(lock_file):
+            idle_now = idle > 0 and quiet > idle and not _lock_held(lock_file)
+            # out of the state file first, so that no command picks a server that is stopping
+            if idle_now and _forget(home, os.getpid(), wait=False):
                 server.should_exit = True
 
     async def main() -> None:

@@ -19,8 +19,8 @@ from flows.shared.settings import Paths, configure_environment, flow_run_setting
 
 
 class _OneLineErrors(TyperGroup):
-    """Whatever a command raises ends in one error line and the README's exit code, in this
-    process and in a fork of the resident process alike; a traceback only in the log file."""
+    """Whatever a command raises ends in one error line and the README's exit code; a
+    traceback only in the log file."""
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows.shared import db
 from flows.shared.config import CampaignConfig
-from flows.shared.io import atomic_path
+from flows.shared.files import atomic_path
 
 if TYPE_CHECKING:
     from flows.scale.part import Part

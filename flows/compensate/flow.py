@@ -21,8 +21,8 @@ from flows.scale.plans import discard_plan, discard_stale_plans
 from flows.shared import db
 from flows.shared.budget import BudgetDecision, NewOffers, Position, decide, reserve_position
 from flows.shared.crash import crash_point
+from flows.shared.files import owner_only
 from flows.shared.instructions import check_instruction_files, write_instruction_files
-from flows.shared.io import owner_only
 from flows.shared.runs import Run, flow_run
 
 

@@ -9,7 +9,8 @@ import duckdb
 import polars as pl
 from prefect import get_run_logger
 
-from flows.shared.io import atomic_path, sha256_file, write_workbook
+from flows.shared.files import atomic_path, sha256_file
+from flows.shared.io import write_workbook
 
 
 def write_review_queue(

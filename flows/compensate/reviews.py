@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 
 from flows.shared import db
+from flows.shared.files import FileRejected
 from flows.shared.inbox import inbox_files, ingest, stage_view
 from flows.shared.input_tables import FIELDS_OK, LINE_NO, blank_as_null, read_table
-from flows.shared.io import FileRejected
 from flows.shared.runs import Run
 
 DECISION_COLUMNS = ("claim_id", "decision", "amount", "reviewer", "note")

@@ -15,6 +15,7 @@ from flows.shared import db
 from flows.shared.columns import CANONICAL_COLUMNS
 from flows.shared.config import CampaignConfig
 from flows.shared.crash import crash_point
+from flows.shared.files import FileRejected
 from flows.shared.inbox import FileOutcome, ingest, load_waiting, stage_view
 from flows.shared.input_tables import (
     FIELDS_OK,
@@ -25,7 +26,6 @@ from flows.shared.input_tables import (
     raw_cells,
     read_table,
 )
-from flows.shared.io import FileRejected
 from flows.shared.runs import Run, flow_run
 
 CONTACT_COLUMNS = ("email", "phone", "postal_address")

@@ -18,9 +18,9 @@ from flows.intake.flow import canonical_frame, classify, parse_rows, read_list
 from flows.shared import db
 from flows.shared.columns import CANONICAL_COLUMNS
 from flows.shared.crash import crash_point
+from flows.shared.files import FileRejected, sha256_file
 from flows.shared.inbox import stage_view
 from flows.shared.input_tables import sink_stage
-from flows.shared.io import FileRejected, sha256_file
 from flows.shared.progress import report
 from flows.shared.runs import Run, RunRefused, database, flow_run
 from flows.shared.settings import Paths

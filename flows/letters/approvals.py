@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from flows.shared.io import write_text_atomic
+from flows.shared.files import write_text_atomic
 
 LETTERS = "letters"
 APPROVE_COMMAND = "recall templates approve --by NAME"

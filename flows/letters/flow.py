@@ -28,7 +28,7 @@ from flows.scale.plans import discard_plan, discard_stale_plans
 from flows.shared import db
 from flows.shared.backup import DatabaseBehind, database_behind
 from flows.shared.crash import crash_point
-from flows.shared.io import atomic_path, owner_only
+from flows.shared.files import atomic_path, owner_only
 from flows.shared.runs import Run, flow_run
 from flows.shared.settings import templates_dir
 

@@ -15,7 +15,7 @@ from flows.letters.approvals import verify
 from flows.letters.rendering import MANIFEST_SCHEMA, batch_template, plan_batches, write_batches
 from flows.scale.part import PartitionFailed
 from flows.scale.partitions import claim_partitions, rows_in_partitions
-from flows.shared.io import atomic_path
+from flows.shared.files import atomic_path
 from flows.shared.settings import templates_dir
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.letters.batches import Batch, exit_with_parent, write_batch
 from flows.shared.config import CampaignConfig
 from flows.shared.crash import crash_point
-from flows.shared.io import owner_only
+from flows.shared.files import owner_only
 from flows.shared.progress import report
 from flows.shared.runs import Run
 from flows.shared.settings import templates_dir

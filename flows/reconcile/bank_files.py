@@ -14,7 +14,7 @@ from pathlib import Path
 from flows.reconcile.camt import read_camt
 from flows.reconcile.mt940 import read_mt940
 from flows.reconcile.statement_rows import BankFile
-from flows.shared.io import FileRejected
+from flows.shared.files import FileRejected
 
 
 def read_bank_file(path: Path, workdir: Path) -> BankFile:

@@ -22,7 +22,7 @@ from flows.reconcile.statement_rows import (
     bank_reference,
     decimal,
 )
-from flows.shared.io import FileRejected
+from flows.shared.files import FileRejected
 
 
 def _find(element: Element | None, *path: str) -> Element | None:

@@ -23,7 +23,7 @@ from flows.reconcile.statement_rows import (
     bank_reference,
     decimal,
 )
-from flows.shared.io import FileRejected
+from flows.shared.files import FileRejected
 
 TAG_LINE = re.compile(r":(\d{2}[A-Z]?|NS):")
 SUBFIELD = re.compile(r"\?\d{2}")  # German :86: structure: ?20 … ?29 purpose, ?60 … ?63 more

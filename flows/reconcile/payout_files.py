@@ -17,6 +17,7 @@ from flows.reconcile.bank_files import read_bank_file
 from flows.reconcile.statement_rows import BankFile, StatementRead
 from flows.shared.columns import PAYOUT_COLUMNS
 from flows.shared.config import CampaignConfig
+from flows.shared.files import FileRejected
 from flows.shared.input_tables import (
     FIELDS_OK,
     LINE_NO,
@@ -26,7 +27,6 @@ from flows.shared.input_tables import (
     raw_cells,
     read_table,
 )
-from flows.shared.io import FileRejected
 
 BANK_SUFFIXES = (".xml", ".sta", ".mt940", ".940")
 

@@ -16,7 +16,8 @@ from markupsafe import Markup
 from flows.reconcile.statements import PAYOUT_FILES
 from flows.shared import db
 from flows.shared.crash import crash_point
-from flows.shared.io import atomic_path, money_columns, owner_only, write_workbook
+from flows.shared.files import atomic_path, owner_only
+from flows.shared.io import money_columns, write_workbook
 from flows.shared.settings import templates_dir
 
 if TYPE_CHECKING:

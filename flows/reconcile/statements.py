@@ -15,7 +15,7 @@ from flows.reconcile.payout_files import PayoutRead
 from flows.reconcile.statement_rows import StatementRead
 from flows.shared import db
 from flows.shared.config import CampaignConfig
-from flows.shared.io import FileRejected
+from flows.shared.files import FileRejected
 
 PAYOUT_FILES: dict[
     str, pl.DataType

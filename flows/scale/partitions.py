@@ -19,7 +19,7 @@ from flows.scale.part import PartitionFailed, PartWork, partition, work_name
 from flows.scale.plans import Plan, input_file, new_plan, output_file
 from flows.shared import db
 from flows.shared.crash import crash_point
-from flows.shared.io import atomic_path
+from flows.shared.files import atomic_path
 from flows.shared.progress import report
 
 if TYPE_CHECKING:

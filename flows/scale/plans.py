@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows.shared.io import owner_only, write_text_atomic
+from flows.shared.files import owner_only, write_text_atomic
 
 if TYPE_CHECKING:
     from flows.shared.runs import Run

@@ -11,17 +11,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
 from flows.shared import db
 from flows.shared.config import ConfigError
 from flows.shared.crash import crash_point
+from flows.shared.files import FileChanged, FileRejected, archive, reject, sha256_file
 from flows.shared.input_tables import sink_stage
-from flows.shared.io import FileChanged, FileRejected, archive, reject, sha256_file
 from flows.shared.progress import report
 from flows.shared.runs import Run
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SETTLE_ENV = "RECALL_INBOX_SETTLE_SECONDS"
 DEFAULT_SETTLE_SECONDS = 60
@@ -94,6 +97,7 @@ def ingest(
     loaded in one transaction with its input_files record (`load(stage, sha256, ingest_seq)`
     returns how many rows it quarantined). A file that changes while it is copied is left
     for a later run; one that cannot be read (gone, no permission) fails alone."""
+
     try:
         sha256 = sha256_file(path)
         if already_loaded(run, kind, sha256):

@@ -14,7 +14,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from flows.shared.io import CHUNK, FileRejected
+from flows.shared.files import CHUNK, FileRejected
 
 READABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 # columns a reader may add beside the file's own: physical line number, cell count as expected

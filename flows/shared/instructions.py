@@ -10,7 +10,7 @@ import duckdb
 from flows.shared import db
 from flows.shared.backup import DatabaseBehind, database_behind
 from flows.shared.crash import crash_point
-from flows.shared.io import atomic_path, owner_only
+from flows.shared.files import atomic_path, owner_only
 from flows.shared.runs import Run
 from flows.shared.settings import Paths
 

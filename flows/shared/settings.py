@@ -122,35 +122,7 @@ def configure_environment(home: Path | None = None, config_dir: Path | None = No
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-    refresh_prefect()
     return paths
-
-
-# Set in a fork of the resident process (flows/cli/resident.py), which imported Prefect before the
-# command set its environment: what its logging was set up from.
-REFRESH_PREFECT = False
-LOGGING_AT_IMPORT: dict[str, str] = {}
-
-
-def logging_environment() -> dict[str, str]:
-    """What Prefect's logging set-up reads: PREFECT_LOGGING_* and a logging.yml in its home."""
-    found = {k: v for k, v in os.environ.items() if k.startswith("PREFECT_LOGGING_")}
-    custom = Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser() / "logging.yml"
-    return found | {"logging.yml": str(custom) if custom.exists() else ""}
-
-
-def refresh_prefect() -> None:
-    """Make an already imported Prefect read the environment again: its settings, and its
-    logging when what that was set up from changed (0.2 s)."""
-    if not REFRESH_PREFECT:
-        return
-    from prefect.context import refresh_global_settings_context
-
-    refresh_global_settings_context()
-    if logging_environment() != LOGGING_AT_IMPORT:
-        from prefect.logging.configuration import setup_logging
-
-        setup_logging(incremental=False)
 
 
 HEARTBEAT_ENV = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"

@@ -1,7 +1,7 @@
 """Errors a user meets: one line naming what, where and what to do next; the exit code the
 README gives (0 ok, 1 the run failed, 2 bad usage or configuration); a traceback only in the
-owner-only log file that line names, never on the terminal — in this process and in a fork of
-the resident process alike."""
+owner-only log file that line names, never on the terminal — in this process and in a command's
+own process alike."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli.main import app
-from tests.conftest import AS_OF, CAMPAIGN, RECALL, Workspace, row, through_resident
+from tests.conftest import AS_OF, CAMPAIGN, RECALL, Workspace, row
 
 runner = CliRunner()
 DAY = ["--as-of", AS_OF.isoformat()]
@@ -158,7 +158,7 @@ def test_an_unexpected_error_in_a_nightly_step_names_its_log_and_exits_1(
     assert "(traceback in " in terminal.getvalue()  # Prefect's log of it: one line each
 
 
-def test_a_corrupt_database_through_the_resident_process_is_one_line_too(tmp_path: Path):
+def test_a_corrupt_database_in_a_command_of_its_own_process_is_one_line_too(tmp_path: Path):
     from prefect.settings import PREFECT_API_URL
 
     from flows.shared.settings import SHIPPED_CONFIG_DIR
@@ -174,7 +174,7 @@ def test_a_corrupt_database_through_the_resident_process_is_one_line_too(tmp_pat
     for args in (["status", "-c", CAMPAIGN], ["run", "nightly", "-c", CAMPAIGN, *DAY]):
         done = subprocess.run(
             [*RECALL, *args],
-            env=through_resident(env),
+            env=env,
             capture_output=True,
             text=True,
             timeout=300,

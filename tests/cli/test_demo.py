@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli.demo import DEMO_AS_OF, write_demo
-from flows.shared.io import sha256_file
+from flows.shared.files import sha256_file
 from flows.shared.settings import Paths
 from tests.conftest import Workspace
 

@@ -82,3 +82,18 @@ def test_an_unreadable_payout_line_is_quarantined_apart_and_never_counted_as_a_c
     assert workspace.query(
         "select source_file, line_no, source_record_id, reasons from payout_quarantine"
     ) == [("payouts_1.csv", 3, "LP-BAD-1", "bad_amount")]
+
+
+def test_export_cells_are_written_as_polars_wrote_them_quoted_only_when_needed(tmp_path):
+    """The export writes its CSV without Polars (a command that runs no flow imports none):
+    every cell as Polars' write_csv wrote it — NULL empty, empty text "", quotes doubled,
+    commas and line breaks quoted, everything else as is."""
+    import polars as pl
+
+    from flows.cli.export import csv_line
+
+    cells = ["plain", "", None, "a,b", 'say "hi"', "two\nlines", "cr\rx", " sp ", "#1", "日本"]
+    polars_csv = tmp_path / "polars.csv"
+    pl.DataFrame({f"c{i}": [cell] for i, cell in enumerate(cells)}).write_csv(polars_csv)
+    ours = csv_line([f"c{i}" for i in range(len(cells))]) + csv_line(cells)
+    assert ours.encode("utf-8") == polars_csv.read_bytes()

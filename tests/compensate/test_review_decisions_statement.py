@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from flows.shared import db
-from flows.shared.io import FIELDS_OK
+from flows.shared.input_tables import FIELDS_OK
 from tests.conftest import insert_claim, insert_decision
 
 COLUMNS = ("claim_id", "decision", "amount", "reviewer", "note")

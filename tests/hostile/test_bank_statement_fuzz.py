@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.reconcile.bank_files import read_bank_file
-from flows.shared.io import FileRejected
+from flows.shared.files import FileRejected
 
 DATA = Path(__file__).parent.parent / "data" / "payouts"
 FILES = sorted(p for p in DATA.rglob("*") if p.suffix in (".xml", ".sta"))

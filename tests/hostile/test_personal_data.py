@@ -15,7 +15,7 @@ import pytest
 
 from flows.cli.demo import DEMO_AS_OF, DEMO_CAMPAIGN, write_demo
 from flows.cli.demo_payouts import DEMO_ROUNDS, write_demo_payouts
-from tests.conftest import RECALL, Workspace, make_workspace, row, through_resident
+from tests.conftest import RECALL, Workspace, make_workspace, row
 
 PAGE = 200
 
@@ -75,9 +75,7 @@ def nightly(day: date) -> str:
     env |= {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
     env |= {"PREFECT_LOGGING_LEVEL": "DEBUG", "COLUMNS": "200"}
     command = [*RECALL, "run", "nightly", "--campaign", DEMO_CAMPAIGN, "--as-of", str(day)]
-    done = subprocess.run(
-        command, env=through_resident(env), capture_output=True, text=True, timeout=600
-    )
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout + done.stderr
 

@@ -185,7 +185,7 @@ def test_run_record_holds_inputs_counts_and_status(workspace: Workspace):
     recorded = json.loads(counts)
     assert recorded["states"] == {"eligible": 1, "quarantined": 1}
     assert recorded["inputs"][0]["file_name"] == "a.csv"
-    from flows.shared.io import sha256_file
+    from flows.shared.files import sha256_file
 
     archived = workspace.query("select sha256, archived_path from input_files")[0]
     assert archived[0] == sha256_file(path) == recorded["inputs"][0]["sha256"]

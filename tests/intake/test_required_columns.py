@@ -11,8 +11,8 @@ import pytest
 from flows.intake import flow as intake
 from flows.shared import db
 from flows.shared.config import load_campaign
+from flows.shared.files import FileRejected
 from flows.shared.input_tables import FIELDS_OK, LINE_NO
-from flows.shared.io import FileRejected
 from flows.shared.settings import SHIPPED_CONFIG_DIR
 
 HEADER = ["source_record_id", "customer_name", "sku", "serial_no", "purchase_date"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.reconcile.bank_files import read_bank_file
-from flows.shared.io import FileRejected
+from flows.shared.files import FileRejected
 
 MADE = Path(__file__).parent.parent / "data" / "payouts" / "made"
 COLUMNS = ["payment_ref", "provider_txn_id", "amount", "status", "return_reason", "line_no"]

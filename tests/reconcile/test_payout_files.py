@@ -8,7 +8,7 @@ import pytest
 
 from flows.reconcile.payout_files import read_payouts
 from flows.shared.config import load_campaign
-from flows.shared.io import FileRejected
+from flows.shared.files import FileRejected
 from flows.shared.settings import SHIPPED_CONFIG_DIR
 
 SAMPLES = Path(__file__).parent.parent / "data" / "payouts"

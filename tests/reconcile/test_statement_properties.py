@@ -25,9 +25,9 @@ from flows.reconcile.payout_files import PayoutRead, read_payouts
 from flows.reconcile.statements import judge, record, staged_counts
 from flows.shared import db
 from flows.shared.config import load_campaign
+from flows.shared.files import sha256_file
 from flows.shared.inbox import stage_view
 from flows.shared.input_tables import sink_stage
-from flows.shared.io import sha256_file
 from flows.shared.settings import SHIPPED_CONFIG_DIR
 
 CAMPAIGN = "RC-2026-017"

@@ -194,8 +194,7 @@ def test_restore_refuses_while_a_run_holds_the_data_home(workspace: Workspace):
     with (workspace.paths.home / "recall.lock").open("a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         holder = subprocess.run(  # the lock is held by another process, as a run would
-            [sys.executable, "-m", "flows.cli.launch", "restore", "--from", str(backup)],
-            env={**os.environ, "RECALL_RESIDENT": "0"},
+            [sys.executable, "-m", "flows.cli.main", "restore", "--from", str(backup)],
             capture_output=True,
             text=True,
             timeout=120,

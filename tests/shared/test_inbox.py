@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import flows.shared.inbox
-from flows.shared.io import sha256_file
+from flows.shared.files import sha256_file
 from tests.conftest import CAMPAIGN, Workspace, row
 
 SETTLE_ENV = "RECALL_INBOX_SETTLE_SECONDS"
