@@ -19,7 +19,6 @@ from flows.shared import db
 from flows.shared.config import ConfigError
 from flows.shared.crash import crash_point
 from flows.shared.files import FileChanged, FileRejected, archive, reject, sha256_file
-from flows.shared.input_tables import sink_stage
 from flows.shared.progress import report
 from flows.shared.runs import Run
 
@@ -97,6 +96,7 @@ def ingest(
     loaded in one transaction with its input_files record (`load(stage, sha256, ingest_seq)`
     returns how many rows it quarantined). A file that changes while it is copied is left
     for a later run; one that cannot be read (gone, no permission) fails alone."""
+    from flows.shared.input_tables import sink_stage  # Polars: only reading a file needs it
 
     try:
         sha256 = sha256_file(path)
