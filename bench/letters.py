@@ -16,7 +16,7 @@ from typing import Any
 from flows.letters.approvals import template_files
 from flows.letters.batches import Batch, context
 from flows.letters.render import render
-from flows.letters.rendering import batch_template, write_batches
+from flows.letters.runners import batch_template, write_batches
 from flows.shared.config import load_campaign
 from flows.shared.settings import SHIPPED_CONFIG_DIR, TEMPLATES_DIR
 

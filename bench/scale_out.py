@@ -65,7 +65,7 @@ def on_dask(folder: str, address: str, batch_size: int) -> int:
     every task it hands to Dask, its function by value with the globals it names: the letters
     are fetched through an import, not named, or they would travel with every batch."""
     import bench.scale_out as bench
-    from flows.letters.rendering import render_on_dask
+    from flows.letters.runners import render_on_dask
 
     batches = bench._batches(Path(folder), bench._LETTERS, batch_size)
     return len(render_on_dask(batches, address).rows)

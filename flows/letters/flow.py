@@ -16,7 +16,7 @@ from prefect.utilities.annotations import quote
 
 from flows.letters.approvals import TemplateNotApproved, template_files, verify
 from flows.letters.partitions import letters_in_partitions
-from flows.letters.rendering import (
+from flows.letters.runners import (
     MANIFEST_SCHEMA,
     Letters,
     plan_batches,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from flows.letters.approvals import verify
-from flows.letters.rendering import MANIFEST_SCHEMA, batch_template, plan_batches, write_batches
+from flows.letters.runners import MANIFEST_SCHEMA, batch_template, plan_batches, write_batches
 from flows.scale.part import PartitionFailed
 from flows.scale.partitions import claim_partitions, rows_in_partitions
 from flows.shared.files import atomic_path

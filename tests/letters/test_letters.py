@@ -260,7 +260,7 @@ def test_worker_processes_write_what_one_process_writes(tmp_path, monkeypatch):
     from dataclasses import replace
 
     from bench.letters import due_letters, template_batch
-    from flows.letters import rendering as module
+    from flows.letters import runners as module
 
     rows = due_letters(12, "email")
     batches = {}
