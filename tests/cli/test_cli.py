@@ -132,7 +132,7 @@ def test_reserve_add_records_a_top_up(workspace: Workspace):
 def test_expected_failures_are_logged_without_a_traceback():
     import logging
 
-    from flows.cli.main import _NoTracebackForExpectedFailures
+    from flows.cli.failures import NoTracebackForExpectedFailures
     from flows.compensate.flow import BudgetHalt
 
     def record(exc: Exception) -> logging.LogRecord:
@@ -150,8 +150,8 @@ def test_expected_failures_are_logged_without_a_traceback():
             )
 
     halt, crash = record(BudgetHalt("shortfall")), record(ZeroDivisionError())
-    assert _NoTracebackForExpectedFailures().filter(halt) and halt.exc_info is None
-    assert _NoTracebackForExpectedFailures().filter(crash) and crash.exc_info is not None
+    assert NoTracebackForExpectedFailures().filter(halt) and halt.exc_info is None
+    assert NoTracebackForExpectedFailures().filter(crash) and crash.exc_info is not None
 
 
 def test_nightly_for_all_campaigns_runs_each_and_reports_the_failed_one(workspace: Workspace):

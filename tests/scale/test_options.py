@@ -76,7 +76,7 @@ def test_the_command_lines_choices_are_the_models():
     before a run starts); their values are the model's choices."""
     from typing import get_args
 
-    from flows.cli.main import PartitionBy, Runner
+    from flows.cli.options import PartitionBy, Runner
     from flows.scale.options import RunOptions
 
     fields = RunOptions.model_fields
