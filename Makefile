@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Prefect's empty database, made once per machine: new data homes start from a copy
+	$(BIN)/python -m flows.cli.server_database || echo "warning: Prefect's database not prepared; the first run makes it"
 	touch $(STAMP)
 
 sysdeps:

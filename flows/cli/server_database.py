@@ -71,3 +71,26 @@ def prepare() -> None:
     asyncio.run(provide_database_interface().create_db())
     with contextlib.suppress(OSError, sqlite3.Error):
         copy_database(database, cached)
+
+
+def main() -> None:
+    """`python -m flows.cli.server_database`, run by `make` after installing: Prefect's
+    migrations run once, into a folder of their own (never the user's Prefect database), so
+    that even the first data home of the machine starts from the cached copy."""
+    import shutil
+    import tempfile
+
+    if os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL"):
+        return  # a database of the user's choosing: Prefect's to make
+    scratch = tempfile.mkdtemp(prefix="recall-prefect-")
+    try:
+        os.environ["PREFECT_HOME"] = scratch  # read when Prefect is imported, below
+        os.environ["PREFECT_API_DATABASE_CONNECTION_URL"] = f"{SQLITE}{scratch}/prefect.db"
+        prepare()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"Prefect's empty database for new data homes: {cached_database()}")
+
+
+if __name__ == "__main__":
+    main()

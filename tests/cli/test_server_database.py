@@ -62,3 +62,23 @@ def test_a_new_data_home_starts_from_the_empty_database_the_first_one_migrated(t
     second = served_once(tmp_path / "second", cache)
     assert schema(second) == schema(first)
     assert kept.read_bytes() == kept_before  # read, not made again
+
+
+def test_the_install_makes_the_cached_database_in_a_folder_of_its_own(tmp_path: Path):
+    """`make` runs the migrations once after installing, so the first data home of a machine
+    starts from a copy too; the user's own Prefect home is never touched."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RECALL_"))}
+    env |= {"XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path / "user")}
+    made = subprocess.run(
+        [sys.executable, "-m", "flows.cli.server_database"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [kept] = (tmp_path / "cache" / "recall").glob("prefect-*.db")
+    assert str(kept) in made.stdout
+    assert schema(kept)[0], "the migrations ran: alembic_version holds the head"
+    assert not (tmp_path / "user" / ".prefect").exists()
+    served = served_once(tmp_path / "home", tmp_path / "cache")
+    assert schema(served) == schema(kept)
