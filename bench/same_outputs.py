@@ -1,6 +1,6 @@
-"""The demo's oracle-style outputs, byte for byte: this checkout against a git ref (issue 21).
+"""The demo's oracle-style outputs, byte for byte: this checkout against a git ref.
 
-    python -m bench.same_outputs --against pre-21 [--keep]
+    python -m bench.same_outputs --against <git ref> [--keep]
 
 Runs `recall demo`, then `recall export claims --campaign RC-2026-017 --out
 out/RC-2026-017/export/claims.csv`, once with the code of <ref> (a temporary
