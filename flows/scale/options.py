@@ -36,13 +36,18 @@ class RunOptions(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> RunOptions:
         if self.dask_address and self.runner != "dask":
-            raise ValueError("--dask-address needs --runner dask")
+            raise ValueError(
+                "a Dask address needs runner dask (--dask-address needs --runner dask)"
+            )
         if self.partition_by == "region" and self.partitions is not None:
             raise ValueError("partitions by region are one per region: give no partition count")
         if self.work_pool and not self.partitioned:
             raise ValueError("a work pool runs partitions: give a partition count or region")
         if self.partitioned and self.runner != "process":
-            raise ValueError("partitions render letters on their own hosts: give no --runner")
+            raise ValueError(
+                "partitions render letters on their own hosts: leave runner at process "
+                "(give no --runner)"
+            )
         return self
 
     @property

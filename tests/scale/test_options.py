@@ -82,3 +82,21 @@ def test_the_command_lines_choices_are_the_models():
     fields = RunOptions.model_fields
     assert {r.value for r in Runner} == set(get_args(fields["runner"].annotation))
     assert {b.value for b in PartitionBy} == set(get_args(fields["partition_by"].annotation))
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"dask_address": "tcp://10.0.0.5:8786"}, "a Dask address needs runner dask"),
+        ({"runner": "dask", "partitions": 2}, "leave runner at process"),
+    ],
+)
+def test_a_refusal_reads_in_the_ui_s_words_as_well_as_the_command_line_s(options, words):
+    """The Prefect UI shows the model's fields, not the command's flags: a refusal says both."""
+    from pydantic import ValidationError
+
+    from flows.scale.options import RunOptions, refusal
+
+    with pytest.raises(ValidationError) as refused:
+        RunOptions(**options)
+    assert words in refusal(refused.value) and "--" in refusal(refused.value)
