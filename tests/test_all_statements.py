@@ -66,6 +66,8 @@ SAMPLE = {
     "flow": "intake",
     "message": None,
     "counts": "{}",
+    "ref": "+86 138-0000-0000",
+    "claim_id": "c1",
 }
 # statements that read what an earlier statement (or a registered frame) makes, in that order
 ORDER = [

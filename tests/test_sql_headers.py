@@ -38,6 +38,9 @@ REGISTERED = {
 # restore), and guards run only when out/ holds files the database does not know
 NOT_RUN_HERE = {
     "cli/claims_export",
+    "cli/claim_lookup",  # `recall claim`
+    "cli/claim_letters",
+    "cli/claim_reviews",
     "cli/last_runs",
     "shared/latest_runs",
     "shared/reserve_entries",

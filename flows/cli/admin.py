@@ -147,6 +147,37 @@ def export_claims(
     console.print(f"wrote {rows:,} rows to {out}")
 
 
+def claim(
+    ref: Annotated[
+        str, typer.Argument(help="Claim id, phone, email or source record id.", show_default=False)
+    ],
+    campaign: CampaignOpt,
+) -> None:
+    """Show a claim as a hotline agent needs it: state and reasons, amounts, letters, payment,
+    review history and what happens next."""
+    from flows.cli.claim import find_claims, print_claim
+    from flows.shared.runs import load_config
+
+    check_config(campaign)
+    existing_database()
+    paths = Paths.from_env()
+    found = find_claims(paths, campaign, ref)
+    if not found:
+        raise fail(
+            f"no claim of {campaign} has the claim id, source record id, email or phone "
+            f"{ref!r}; check the reference (a quarantined row has no claim: see recall export "
+            "claims)",
+            2,
+        )
+    currency = load_config(paths, campaign).campaign.currency
+    if len(found) > 1:
+        console.print(f"{len(found)} claims match {ref!r}:")
+    for n, one in enumerate(found):
+        if n:
+            console.rule()
+        print_claim(console, one, currency)
+
+
 def server_start(
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 4200,
 ) -> None:

@@ -1,13 +1,47 @@
 -- one row per input row of the campaign (quarantined rows and claims), in ingest order
--- reads: claims, entitlements, offers, quarantine · writes: nothing
+-- reads: claims, entitlements, offers, quarantine, payment_instructions, payouts, letters, runs · writes: nothing
 with winners as (
     select claim_id, source_file, source_record_id from claims where campaign = $campaign
+),
+
+latest_instruction as (
+    select claim_id, payment_ref,
+    from payment_instructions
+    where campaign = $campaign
+    qualify row_number() over (
+        partition by claim_id order by instructed_on desc, coalesce(attempt, 1) desc, payment_ref desc
+    ) = 1
+),
+
+payment_states as (
+    select
+        i.claim_id,
+        coalesce(
+            arg_max(p.status, (p.value_date, p.source_file, p.line_no)), 'instructed'
+        ) as payment_status,
+    from latest_instruction as i
+    left join payouts as p on p.campaign = $campaign and p.payment_ref = i.payment_ref
+    group by i.claim_id
+),
+
+letters_sent as (
+    select
+        l.claim_id,
+        string_agg(
+            l.kind || ':' || l.channel || ':' || coalesce(r.as_of::varchar, ''), ';'
+            order by r.as_of, l.offer_version, l.letter_id
+        ) as letters,
+    from letters as l
+    left join runs as r on r.campaign = l.campaign and r.run_id = l.run_id
+    where l.campaign = $campaign
+    group by l.claim_id
 ),
 
 claim_rows as (
     select
         c.ingest_seq,
         c.line_no,
+        c.claim_id,
         c.source_file,
         c.source_record_id,
         c.status,
@@ -20,10 +54,14 @@ claim_rows as (
         coalesce(o.total, e.total) as total,
         e.review_reasons,
         o.prorate_factor,
+        ps.payment_status,
+        ls.letters,
     from claims as c
     left join winners as w on w.claim_id = c.duplicate_of
     left join entitlements as e on e.claim_id = c.claim_id
     left join offers as o on o.claim_id = c.claim_id
+    left join payment_states as ps on ps.claim_id = c.claim_id
+    left join letters_sent as ls on ls.claim_id = c.claim_id
     where c.campaign = $campaign
 ),
 
@@ -31,6 +69,7 @@ quarantined_rows as (
     select
         q.ingest_seq,
         q.line_no,
+        null as claim_id,
         q.source_file,
         q.source_record_id,
         'quarantined' as status,
@@ -43,6 +82,8 @@ quarantined_rows as (
         null as total,
         null as review_reasons,
         null as prorate_factor,
+        null as payment_status,
+        null as letters,
     from quarantine as q
     where q.campaign = $campaign
 ),
@@ -61,6 +102,9 @@ final as (
         coalesce(r.total::varchar, '') as total,
         coalesce(r.review_reasons, '') as review_reasons,
         coalesce(r.prorate_factor::varchar, '') as prorate_factor,
+        coalesce(r.claim_id, '') as claim_id,
+        coalesce(r.payment_status, '') as payment_status,
+        coalesce(r.letters, '') as letters,
     from (select * from claim_rows union all select * from quarantined_rows) as r
     order by r.ingest_seq, r.line_no
 )

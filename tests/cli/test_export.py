@@ -20,6 +20,9 @@ COLUMNS = [
     "total",
     "review_reasons",
     "prorate_factor",
+    "claim_id",
+    "payment_status",
+    "letters",
 ]
 
 
@@ -97,3 +100,41 @@ def test_export_cells_are_written_as_polars_wrote_them_quoted_only_when_needed(t
     pl.DataFrame({f"c{i}": [cell] for i, cell in enumerate(cells)}).write_csv(polars_csv)
     ours = csv_line([f"c{i}" for i in range(len(cells))]) + csv_line(cells)
     assert ours.encode("utf-8") == polars_csv.read_bytes()
+
+
+def test_export_names_each_claim_its_payment_status_and_the_letters_sent(
+    workspace: Workspace, tmp_path
+):
+    """claim_id is the reference letters ask customers to quote; payment_status the newest
+    payout of the newest instruction (instructed while none came); letters kind:channel:date."""
+    from flows.letters.flow import letters
+    from flows.reconcile.flow import reconcile
+    from tests.reconcile.test_reconcile import ROUNDS, instructions, write_payouts
+
+    workspace.write_csv(
+        "a.csv",
+        [
+            row(source_record_id="1"),
+            row(source_record_id="2", email="b@example.cn", serial_no="K3A000501"),
+            row(source_record_id="3", sku="K2", email="c@example.cn"),
+            row(source_record_id="4", purchase_price="x"),
+        ],
+    )
+    workspace.intake()
+    workspace.compensate()
+    letters(CAMPAIGN, ROUNDS[0])
+    ref, amount = instructions(workspace)["1"]
+    day = str(ROUNDS[0])
+    write_payouts(workspace, "p.csv", [[ref, "T-1", str(amount), "CNY", "paid", day, ""]])
+    reconcile(CAMPAIGN, ROUNDS[0])
+
+    out = tmp_path / "claims.csv"
+    export_claims(workspace.paths, CAMPAIGN, out)
+    with out.open(encoding="utf-8") as handle:
+        rows = {r["source_record_id"]: r for r in csv.DictReader(handle)}
+    ids = dict(workspace.query("select source_record_id, claim_id from claims"))
+    assert [rows[k]["claim_id"] for k in "1234"] == [ids["1"], ids["2"], ids["3"], ""]
+    assert [rows[k]["payment_status"] for k in "1234"] == ["paid", "instructed", "", ""]
+    assert rows["1"]["letters"] == f"offer:email:{day}"
+    assert rows["3"]["letters"] == f"rejection:email:{day}"
+    assert rows["4"]["letters"] == ""

@@ -80,3 +80,10 @@ def test_restore_imports_no_prefect_polars_or_matplotlib(home: tuple[Path, Path]
     assert imported_by(data, config, "backup") == []
     latest = sorted((data / "backups").iterdir())[-1]
     assert imported_by(data, config, "restore", "--from", str(latest)) == []
+
+
+def test_claim_imports_no_prefect_polars_or_matplotlib(home: tuple[Path, Path]):
+    """The demo's home holds no claims before a run: the lookup reads the database as for a
+    found claim, then refuses."""
+    data, config = home
+    assert imported_by(data, config, "claim", "nobody-calls", "-c", CAMPAIGN) == []

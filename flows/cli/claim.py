@@ -1,0 +1,201 @@
+"""`recall claim REF`: what a hotline agent needs about a caller's claim (SPEC §6a) — state and
+reasons in words, amounts, letters sent, payment, review history and what happens next.
+
+The claim is found by its claim id, source record id, email or phone, the last two normalised
+as intake normalises them (sql/intake/parsed_rows.sql). Personal data is printed to the
+operator's terminal, which is the point of the command, and never logged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flows.shared import db
+from flows.shared.runs import database
+from flows.shared.settings import Paths
+
+STATES = {
+    "eligible": "eligible — compensation computed, no offer made yet",
+    "ineligible": "not eligible",
+    "duplicate": "duplicate of another claim",
+    "review": "in review by our team",
+    "offered": "offer made",
+    "rejected": "rejected after review",
+}
+
+REASONS = {
+    "not_affected_sku": "the product is not an affected model",
+    "serial_out_of_range": "the serial number is not in the affected range",
+    "lot_not_affected": "the production lot is not affected",
+    "purchase_outside_window": "bought outside the period affected units were sold",
+    "claim_after_deadline": "claimed after the claim deadline",
+    "review_rejected": "a reviewer rejected the claim",
+    "harm": "the customer reports harm (injury or property damage)",
+    "amount": "the amount is above the review threshold",
+    "units": "more units than one customer may claim without review",
+    "expense_no_evidence": "expenses not reimbursed: no receipt yet",
+    "expense_unknown_type": "expenses not reimbursed: unknown kind of cost",
+    "expense_capped": "expenses capped at the limit",
+}
+
+PAYMENTS = {
+    "instructed": "instructed, no payout result yet",
+    "paid": "paid",
+    "failed": "failed at the provider",
+    "returned": "returned by the bank",
+    "reversed": "reversed",
+    "return_reversed": "return reversed (paid)",
+}
+
+
+def reason_words(codes: str) -> list[str]:
+    """`a;b;flag:vip` as words; a code without words is shown as it is."""
+    words = []
+    for code in filter(None, codes.split(";")):
+        if code.startswith("flag:"):
+            words.append(f"flagged {code.removeprefix('flag:')}")
+        elif code.startswith("expense_excluded:"):
+            kind = code.removeprefix("expense_excluded:")
+            words.append(f"{kind} costs are not covered by the recall programme")
+        else:
+            words.append(REASONS.get(code, code))
+    return words
+
+
+@dataclass(frozen=True)
+class Claim:
+    row: dict[str, Any]
+    letters: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
+
+    def next_step(self) -> str:
+        """One line: what happens next to this claim."""
+        r = self.row
+        status, payment = r["status"], r["payment_status"]
+        if status == "duplicate":
+            return f"Nothing: this row repeats claim {r['duplicate_of']}; look that one up."
+        if status == "ineligible":
+            return "Nothing more: a rejection letter explains why; the customer may dispute it."
+        if status == "rejected":
+            return "Nothing more: rejected after review; the customer may dispute it."
+        if status == "review":
+            return "A reviewer decides; the customer gets an offer or a rejection after that."
+        if status == "eligible":
+            return "The next compensation run makes the offer (if the budget allows)."
+        if status == "offered":
+            if payment is None:
+                return "The next compensation run sends the payment instruction."
+            if payment == "instructed":
+                return "Waiting for the provider's payout result (reconciliation reads it)."
+            if payment in ("paid", "return_reversed"):
+                return f"Nothing more: paid on {r['paid_on']}."
+            return "Finance reissues the payment or contacts the customer about the details."
+        return f"State {status}: ask the campaign coordinator."
+
+
+def find_claims(paths: Paths, campaign: str, ref: str) -> list[Claim]:
+    """Every claim of the campaign the reference names (several may share a phone or email)."""
+    found = []
+    with database(paths, "claim", campaign) as con:
+        for row in db.rows(con, "cli/claim_lookup", campaign=campaign, ref=ref):
+            ids = {"campaign": campaign, "claim_id": row["claim_id"]}
+            letters = db.rows(con, "cli/claim_letters", **ids)
+            reviews = db.rows(con, "cli/claim_reviews", **ids)
+            found.append(Claim(row, letters, reviews))
+    return found
+
+
+def money(value: Any) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def print_claim(console: Any, claim: Claim, currency: str) -> None:
+    """One claim as a short card and small tables that fit 80 columns."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    r = claim.row
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
+    state = STATES.get(r["status"], r["status"])
+    facts.add_row("claim", escape(r["claim_id"]))
+    facts.add_row("found by", r["matched_by"])
+    facts.add_row(
+        "source", escape(f"{r['source_file']} line {r['line_no']}, record {r['source_record_id']}")
+    )
+    facts.add_row("customer", escape(r["customer_name"]))
+    contact = ", ".join(escape(c) for c in (r["email"], r["phone"]) if c)
+    facts.add_row("contact", contact or "-")
+    facts.add_row("product", f"{escape(r['sku'])}, claimed {r['claim_date']}")
+    facts.add_row("state", state)
+    reasons = reason_words(r["reasons"])
+    if r["status"] == "review":
+        reasons += reason_words(r["review_reasons"])
+    if r["status"] == "duplicate":
+        reasons.append(f"repeats claim {escape(r['duplicate_of'] or '')}")
+    for n, words in enumerate(reasons):
+        facts.add_row("reasons" if n == 0 else "", escape(words))
+    for n, words in enumerate(reason_words(r["expense_notes"])):
+        facts.add_row("expenses" if n == 0 else "", escape(words))
+    console.print(facts)
+
+    if r["total"] is not None:
+        amounts = Table(title=f"Amounts ({currency})", title_justify="left")
+        amounts.add_column("goodwill", justify="right")
+        amounts.add_column("bonus", justify="right")
+        amounts.add_column("expenses", justify="right")
+        amounts.add_column("total", justify="right")
+        amounts.add_column("held back", justify="right")
+        amounts.add_row(
+            money(r["goodwill"]),
+            money(r["bonus"]),
+            money(r["expenses"]),
+            f"[bold]{money(r['total'])}[/bold]",
+            money(r["holdback"]) or "-",
+        )
+        console.print(amounts)
+        if r["offered_on"] is not None:
+            offer = f"offer made on {r['offered_on']} ({r['offer_source']}, tier {r['tier']})"
+            if r["prorate_factor"] is not None:
+                offer += f"; budget share {r['prorate_factor'] * 100:.2f} %"
+            console.print(offer)
+
+    if claim.letters:
+        letters = Table(title="Letters sent", title_justify="left")
+        for column in ("kind", "date", "channel"):
+            letters.add_column(column)
+        for letter in claim.letters:
+            letters.add_row(letter["kind"], str(letter["day"]), letter["channel"])
+        console.print(letters)
+    else:
+        console.print("letters sent: none yet")
+
+    if r["payment_ref"] is not None:
+        payment = PAYMENTS.get(r["payment_status"], r["payment_status"])
+        line = f"payment {escape(r['payment_ref'])}: {money(r['instructed_amount'])} "
+        line += f"{r['currency']} instructed {r['instructed_on']}, {payment}"
+        if r["paid_on"] is not None:
+            line += f" ({r['paid_on']})"
+        console.print(line)
+    else:
+        console.print("payment: none instructed")
+
+    if claim.reviews:
+        reviews = Table(title="Review history", title_justify="left")
+        for column in ("date", "decision", "amount", "by", "taken"):
+            reviews.add_column(column, overflow="fold")
+        for d in claim.reviews:
+            taken = "taken"
+            if d["outcome"] != "accepted":
+                taken = f"not taken: {d['reason'] or d['outcome']}"
+            reviews.add_row(
+                str(d["day"]),
+                escape(d["decision"] or ""),
+                money(d["amount"]),
+                escape(d["reviewer"] or ""),
+                escape(taken),
+            )
+        console.print(reviews)
+
+    console.print(f"[bold]next:[/bold] {claim.next_step()}")

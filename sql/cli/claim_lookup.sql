@@ -1,0 +1,95 @@
+-- one row per claim of the campaign that a reference names: its claim id, source record id, email or phone
+-- reads: claims, entitlements, offers, payment_instructions, payouts · writes: nothing
+with ref as (
+    select
+        trim($ref) as text,
+        lower(trim($ref)) as email_norm,
+        case
+            when regexp_full_match(trim($ref), '\+?[0-9][0-9 ()./-]*')
+                then case when trim($ref) like '+%' then '+' else '' end
+                || regexp_replace(trim($ref), '[^0-9]', '', 'g')
+        end as phone_norm,
+),
+
+matched as (
+    select
+        c.*,
+        case
+            when c.claim_id = r.text then 'claim id'
+            when c.source_record_id = r.text then 'source record id'
+            when lower(c.email) = r.email_norm then 'email'
+            else 'phone'
+        end as matched_by,
+    from claims as c, ref as r
+    where c.campaign = $campaign
+        and (
+            c.claim_id = r.text
+            or c.source_record_id = r.text
+            or lower(c.email) = r.email_norm
+            or (
+                case when c.phone like '+%' then '+' else '' end
+                || regexp_replace(coalesce(c.phone, ''), '[^0-9]', '', 'g')
+            ) = r.phone_norm
+        )
+),
+
+latest_instruction as (
+    select claim_id, payment_ref, amount, currency, instructed_on,
+    from payment_instructions
+    where campaign = $campaign and claim_id in (select claim_id from matched)
+    qualify row_number() over (
+        partition by claim_id order by instructed_on desc, coalesce(attempt, 1) desc, payment_ref desc
+    ) = 1
+),
+
+latest_payout as (
+    select p.payment_ref, p.status, p.value_date,
+    from payouts as p
+    where p.campaign = $campaign and p.payment_ref in (select payment_ref from latest_instruction)
+    qualify row_number() over (
+        partition by p.payment_ref order by p.value_date desc, p.source_file desc, p.line_no desc
+    ) = 1
+),
+
+final as (
+    select
+        m.claim_id,
+        m.matched_by,
+        m.source_file,
+        m.line_no,
+        m.source_record_id,
+        m.customer_name,
+        m.email,
+        m.phone,
+        m.sku,
+        m.claim_date,
+        m.status,
+        m.reasons,
+        m.duplicate_of,
+        coalesce(o.tier, e.tier) as tier,
+        coalesce(o.goodwill, e.goodwill) as goodwill,
+        coalesce(o.bonus, e.bonus) as bonus,
+        coalesce(o.expenses, e.expenses) as expenses,
+        o.adjustment,
+        coalesce(o.total, e.total) as total,
+        case when m.status = 'review' then e.holdback end as holdback,
+        coalesce(e.review_reasons, '') as review_reasons,
+        coalesce(o.expense_notes, e.expense_notes, '') as expense_notes,
+        o.made_on as offered_on,
+        o.source as offer_source,
+        o.prorate_factor,
+        i.payment_ref,
+        i.amount as instructed_amount,
+        i.currency,
+        i.instructed_on,
+        case when i.payment_ref is not null then coalesce(p.status, 'instructed') end as payment_status,
+        p.value_date as paid_on,
+    from matched as m
+    left join entitlements as e on e.claim_id = m.claim_id
+    left join offers as o on o.claim_id = m.claim_id
+    left join latest_instruction as i on i.claim_id = m.claim_id
+    left join latest_payout as p on p.payment_ref = i.payment_ref
+    order by m.ingest_seq, m.line_no
+)
+
+select * from final
