@@ -171,7 +171,7 @@ def claim(
         )
     currency = load_config(paths, campaign).campaign.currency
     if len(found) > 1:
-        console.print(f"{len(found)} claims match {ref!r}:")
+        console.print(f"{len(found)} claims match {ref!r}:", markup=False)
     for n, one in enumerate(found):
         if n:
             console.rule()
