@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -82,12 +82,19 @@ def longest_row(config, language: str, kind: str, number: int) -> dict[str, obje
 
 
 @pytest.mark.parametrize("sms_link", [False, True])
-def test_every_sms_is_one_message_with_the_demo_campaigns_longest_values(tmp_path, sms_link):
+@pytest.mark.parametrize(
+    "reply_by",
+    [date(2026, 9, 30), date(2026, 12, 10)],  # the longest date in English, in Chinese
+)
+def test_every_sms_is_one_message_with_the_demo_campaigns_longest_values(
+    tmp_path, sms_link, reply_by
+):
     config = load_campaign(DEMO)
     if sms_link:  # the longest link the configuration accepts
         letters = config.letters.model_copy(update={"sms_link": "https://k3.example.cn/r1"})
         config = config.model_copy(update={"letters": letters})
-    template = batch_template(config, tmp_path, date(2026, 11, 30), {})
+    letter_date = reply_by - timedelta(days=config.review.reply_within_days)
+    template = batch_template(config, tmp_path, letter_date, {})
     rows = [
         longest_row(config, language, kind, n)
         for n, (language, kind) in enumerate(
