@@ -140,3 +140,12 @@ def test_an_sms_link_too_long_or_not_a_plain_url_is_a_config_error(tmp_path, lin
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"letters\.sms_link"):
         load_campaign(path)
+
+
+def test_an_sms_too_long_ends_the_command_in_its_own_line_not_as_an_unexpected_error():
+    from flows.cli.failures import failure
+
+    assert failure(SmsTooLong("letters/zh-CN/offer.sms.j2: takes 2 messages")) == (
+        "letters/zh-CN/offer.sms.j2: takes 2 messages",
+        1,
+    )
