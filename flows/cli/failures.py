@@ -19,6 +19,7 @@ errors = Console(stderr=True)  # error lines on standard error, as a scheduler's
 EXPECTED_FAILURES = (
     "BudgetHalt",
     "TemplateNotApproved",
+    "SmsTooLong",
     "FontMissing",
     "RunInProgress",
     "DatabaseBusy",

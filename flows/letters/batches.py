@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.letters.render import render
+from flows.letters.render import render, render_sms
+from flows.letters.sms import SmsTooLong, encoding, segments, units
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def context(batch: Batch, row: dict[str, Any]) -> dict[str, Any]:
         "campaign": batch.campaign["texts"][language]
         | {
             "hotline": batch.campaign["hotline"],
+            "sms_link": batch.campaign.get("sms_link"),
             "claim_deadline": batch.campaign["claim_deadline"],
         },
         "offer": {
@@ -96,6 +98,27 @@ def context(batch: Batch, row: dict[str, Any]) -> dict[str, Any]:
         "payment_days": batch.payment_days,
         "evidence_to": batch.evidence_to,
     }
+
+
+def _sms(batch: Batch, row: dict[str, Any]) -> str:
+    """The SMS of one letter; SmsTooLong when it would be sent as more than one message."""
+    language, kind = row["language"], row["kind"]
+    text = render_sms(
+        batch.templates_dir,
+        batch.locales[language],
+        batch.campaign["currency"],
+        language,
+        kind,
+        context(batch, row),
+    )
+    if (count := segments(text)) > 1:
+        raise SmsTooLong(
+            f"{batch.templates_dir / 'letters' / language / f'{kind}.sms.j2'}: the SMS of letter "
+            f"{row['letter_id']} takes {count} messages ({units(text)} {encoding(text)} units; "
+            f"one holds 160 GSM-7 or 70 UCS-2); shorten the template (then "
+            f"`recall templates approve`), the hotline or `[letters] sms_link`"
+        )
+    return text
 
 
 def _message(batch: Batch, row: dict[str, Any], html: str, text: str) -> str:
@@ -134,15 +157,18 @@ def write_batch(batch: Batch) -> list[dict[str, Any]]:
     rows, post, lines = [], [], []
     for row in batch.letters:
         language = row["language"]
-        html, text = render(
-            batch.templates_dir,
-            batch.locales[language],
-            batch.campaign["currency"],
-            language,
-            row["kind"],
-            context(batch, row),
-            html=batch.channel == "email",
-        )
+        if batch.channel == "sms":
+            html, text = "", _sms(batch, row)
+        else:
+            html, text = render(
+                batch.templates_dir,
+                batch.locales[language],
+                batch.campaign["currency"],
+                language,
+                row["kind"],
+                context(batch, row),
+                html=batch.channel == "email",
+            )
         if batch.channel == "post":
             post.append((row["letter_id"], text))
         else:

@@ -102,6 +102,20 @@ def render(
     return page.render(context), text.render(context)
 
 
+def render_sms(
+    templates_dir: Path,
+    locale: str,
+    currency: str,
+    language: str,
+    kind: str,
+    context: dict[str, Any],
+) -> str:
+    """The one-message SMS of a letter (`<kind>.sms.j2`, plain text), without surrounding
+    whitespace; the full letter goes by email or post (SPEC §6a)."""
+    env = environment(templates_dir, locale, currency, False)
+    return env.get_template(f"letters/{language}/{kind}.sms.j2").render(context).strip()
+
+
 def _columns(char: str) -> int:
     """Display columns of a character: two for wide and full-width (CJK) ones."""
     return 2 if unicodedata.east_asian_width(char) in "WF" else 1
@@ -146,6 +160,7 @@ def sample_context(language: str, kind: str) -> dict[str, Any]:
             "title": "K3 kettle",
             "remedy": "Stop using it.",
             "hotline": "400",
+            "sms_link": None,
             "claim_deadline": date(2027, 3, 1),
         },
         "offer": {

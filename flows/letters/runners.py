@@ -77,6 +77,7 @@ def batch_template(
         campaign={
             "texts": {lang: c.local_text(lang).model_dump() for lang in c.campaign.languages},
             "hotline": c.campaign.hotline,
+            "sms_link": c.letters.sms_link,
             "claim_deadline": c.campaign.claim_deadline,
             "currency": c.campaign.currency,
         },

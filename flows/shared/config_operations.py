@@ -113,6 +113,11 @@ class Letters(Strict):
     locales: dict[str, str] = {"en": "en_GB", "zh-CN": "zh_CN"}
     batch_size: int = Field(default=1000, ge=1)
     pdf_batch_pages: int = Field(default=500, ge=1)
+    # a short link an SMS gives instead of the hotline (SPEC §6a); at most 24 characters of
+    # the GSM-7 alphabet, so a Chinese SMS with the longest reference and total stays one message
+    sms_link: str | None = Field(
+        default=None, max_length=24, pattern=r"^https?://[A-Za-z0-9._/?=&%#-]+$"
+    )
 
     @field_validator("locales")
     @classmethod

@@ -54,7 +54,7 @@ def test_every_template_file_is_used_by_a_language_and_kind():
         f"letters/{lang}/{kind}.{ext}.j2"
         for lang in LANGUAGES
         for kind in KINDS
-        for ext in ("html", "txt")
+        for ext in ("html", "txt", "sms")
     }
     partials = {n for n in names if Path(n).name.startswith("_")}
     assert names == pages | partials
