@@ -39,6 +39,9 @@ REGISTERED = {
 NOT_RUN_HERE = {
     "cli/claims_export",
     "cli/last_runs",
+    "cli/open_exceptions",  # `recall status`
+    "cli/payment_position",  # `recall status`
+    "cli/reviews_waiting",  # `recall status`
     "shared/latest_runs",
     "shared/reserve_entries",
     "compensate/instructed_unknown",

@@ -135,3 +135,60 @@ def print_night(summary: Any, currency: str, details: bool = True) -> None:
     for step in summary.steps:
         table.add_row(step["step"], step["run_id"], step["outcome"])
     console.print(table)
+
+
+RUN_COLUMNS = ("run", "flow", "as of", "status", "message")
+
+
+def print_status(campaign: str, found: Any) -> None:
+    """`recall status`, each section short enough for 80 columns: run ids never wrap, a long
+    message is cut with … rather than broken mid-word."""
+    rows = [
+        (escape(run_id), flow, str(as_of), state, escape(" ".join(message.split())))
+        for run_id, flow, as_of, state, _started, message in found.runs
+    ]
+    fixed = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(RUN_COLUMNS[:4])]
+    # 6 borders and 2 spaces of padding a column: the message gets what is left, cut with …
+    message_width = max(len(RUN_COLUMNS[4]), console.width - 6 - 10 - sum(fixed))
+    runs = Table(title=f"{campaign}: last runs", title_justify="left")
+    for header, width in zip(RUN_COLUMNS[:4], fixed, strict=True):
+        runs.add_column(header, no_wrap=True, min_width=width)
+    runs.add_column(RUN_COLUMNS[4], no_wrap=True, overflow="ellipsis", max_width=message_width)
+    for values in rows:
+        runs.add_row(*values)
+    console.print(runs)
+    states = ", ".join(f"{state} {rows:,}" for state, rows in sorted(found.states.items()))
+    console.print(f"claims: {states or 'none'} · letters written: {found.letters:,}")
+    print_money(f"Money ({found.currency})", found.position, found.states.get("review", 0))
+    p = found.payments
+    payments = Table(title=f"Payments ({found.currency})", title_justify="left")
+    payments.add_column("")
+    payments.add_column("count", justify="right")
+    payments.add_column("amount", justify="right")
+    for label, key in [
+        ("instructed", "instructed"),
+        ("paid", "paid"),
+        ("outstanding", "outstanding"),
+        ("failed", "failed"),
+    ]:
+        payments.add_row(label, f"{p[key]:,}", f"{p[key + '_amount']:,.2f}")
+    console.print(payments)
+    if found.exceptions:
+        needs = ", ".join(f"{cls} {items:,}" for cls, items, _amount in found.exceptions)
+        total = sum(items for _cls, items, _amount in found.exceptions)
+        console.print(f"open exceptions (need a person): {total:,} — {needs}")
+    else:
+        console.print("open exceptions (need a person): none")
+    r = found.reviews
+    if r["waiting"]:
+        console.print(
+            f"reviews waiting: {r['waiting']:,}, oldest {r['oldest_days']} days; "
+            f"overdue (past the {found.reply_within_days}-day reply-by): {r['overdue']:,}"
+        )
+    else:
+        console.print("reviews waiting: none")
+    console.print("latest reports, in the data home:", style="bold")
+    report = found.reconciliation_report
+    console.print(f"  {report}" if report else "  no reconciliation report yet (run reconcile)")
+    for path in found.review_queue or ["no review queue yet (run compensate)"]:
+        console.print(f"  {path}")
