@@ -140,6 +140,18 @@ def print_night(summary: Any, currency: str, details: bool = True) -> None:
 RUN_COLUMNS = ("run", "flow", "as of", "status", "message")
 
 
+def packed(parts: list[str]) -> list[str]:
+    """Parts joined by ", " into lines that fit the console after a 2-space indent, a part
+    never split across lines."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 2 + len(part) <= console.width - 3:
+            lines[-1] += f", {part}"
+        else:
+            lines.append(part)
+    return lines
+
+
 def print_status(campaign: str, found: Any) -> None:
     """`recall status`, each section short enough for 80 columns: run ids never wrap, a long
     message is cut with … rather than broken mid-word."""
@@ -157,8 +169,9 @@ def print_status(campaign: str, found: Any) -> None:
     for values in rows:
         runs.add_row(*values)
     console.print(runs)
-    states = ", ".join(f"{state} {rows:,}" for state, rows in sorted(found.states.items()))
-    console.print(f"claims: {states or 'none'} · letters written: {found.letters:,}")
+    console.print(f"claims per state (letters written: {found.letters:,}):")
+    for line in packed([f"{s} {n:,}" for s, n in sorted(found.states.items())] or ["none"]):
+        console.print(f"  {line}")
     print_money(f"Money ({found.currency})", found.position, found.states.get("review", 0))
     p = found.payments
     payments = Table(title=f"Payments ({found.currency})", title_justify="left")
@@ -173,12 +186,11 @@ def print_status(campaign: str, found: Any) -> None:
     ]:
         payments.add_row(label, f"{p[key]:,}", f"{p[key + '_amount']:,.2f}")
     console.print(payments)
+    cases = sum(count for _cls, count, _amount in found.exceptions)
+    console.print(f"open exceptions: {cases:,} cases need a person")
     if found.exceptions:
-        needs = ", ".join(f"{cls} {items:,}" for cls, items, _amount in found.exceptions)
-        total = sum(items for _cls, items, _amount in found.exceptions)
-        console.print(f"open exceptions (need a person): {total:,} — {needs}")
-    else:
-        console.print("open exceptions (need a person): none")
+        for line in packed([f"{c} {n:,}" for c, n, _amount in found.exceptions]):
+            console.print(f"  {line}")
     r = found.reviews
     if r["waiting"]:
         console.print(

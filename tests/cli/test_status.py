@@ -60,6 +60,7 @@ def reconciled(workspace: Workspace) -> Workspace:
             item("matched", refs[0], "100.00"),
             item("outstanding", refs[1], "80.00"),
             item("failed", "ref-gone", "70.00"),
+            item("failed", "ref-gone", "70.00", kind="payout"),  # the same case, not a second
             item("underpaid", "ref-short", "60.00"),
             item("unknown_ref", "zz", "5.00", kind="payout"),
             item("unknown_ref", "zy", "6.00", kind="payout"),
@@ -105,6 +106,8 @@ def test_status_fits_80_columns_with_run_ids_whole_and_messages_cut_with_an_elli
     failed = next(line for line in lines if "20261114-001" in line)
     assert "…" in failed and "the payout file" in failed
     assert "appro" not in text.replace("approve", "")  # no word broken across lines
+    [(offered,)] = reconciled.query("select count(*) from claims where status = 'offered'")
+    assert re.search(rf"^  .*\boffered {offered}\b", text, re.M)  # a state and its count together
 
 
 def test_status_shows_payments_exceptions_overdue_reviews_and_where_the_reports_are(
@@ -118,8 +121,10 @@ def test_status_shows_payments_exceptions_overdue_reviews_and_where_the_reports_
     assert re.search(r"paid\s+│?\s*1\s+│?\s*100\.00", text), text
     assert re.search(r"outstanding\s+│?\s*1\s+│?\s*80\.00", text), text
     assert re.search(r"failed\s+│?\s*1\s+│?\s*70\.00", text), text
-    # failed, underpaid and two unknown refs need a person; matched and outstanding do not
-    assert "open exceptions (need a person): 4 — unknown_ref 2, failed 1, underpaid 1" in text
+    # failed, underpaid and two unknown refs need a person; matched and outstanding do not; the
+    # payout that failed is counted with its instruction, once
+    exceptions = "open exceptions: 4 cases need a person\n  unknown_ref 2, failed 1, underpaid 1\n"
+    assert exceptions in text
     [(waiting,)] = reconciled.query("select count(*) from claims where status = 'review'")
     assert waiting == 1
     assert "reviews waiting: 1, oldest 30 days" in text
