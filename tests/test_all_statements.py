@@ -43,6 +43,7 @@ SAMPLE = {
     "factor": None,
     "currency": "CNY",
     "limit": 10,
+    "reply_within_days": 14,
     "reserve": "1000.00",
     "max_reissues": 2,
     "by": "hash",

@@ -42,6 +42,9 @@ NOT_RUN_HERE = {
     "cli/claim_letters",
     "cli/claim_reviews",
     "cli/last_runs",
+    "cli/open_exceptions",  # `recall status`
+    "cli/payment_position",  # `recall status`
+    "cli/reviews_waiting",  # `recall status`
     "shared/latest_runs",
     "shared/reserve_entries",
     "compensate/instructed_unknown",

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from flows.cli.failures import fail
 from flows.cli.flow_runs import run_night
 from flows.cli.options import AsOfOpt, CampaignOpt, check_config, existing_database
-from flows.cli.printing import console, print_money
+from flows.cli.printing import console, print_status
 from flows.shared.settings import Paths
 
 LOCAL_SERVER = "http://127.0.0.1:{port}/api"
@@ -24,26 +23,13 @@ def status(
     campaign: CampaignOpt,
     last: Annotated[int, typer.Option("--last", help="How many runs to list.")] = 10,
 ) -> None:
-    """Print the campaign's last runs, rows per state and money position."""
+    """Print the campaign's last runs, rows per state, money and payment position, open
+    exceptions, reviews waiting and where the latest reports are (fits 80 columns)."""
     from flows.cli.status import campaign_status
 
     check_config(campaign)
     existing_database()
-    found = campaign_status(Paths.from_env(), campaign, last)
-    runs = Table(title=f"{campaign}: last runs", title_justify="left")
-    for column in ("run", "flow", "as of", "status", "started", "message"):
-        runs.add_column(column, overflow="fold")
-    for run_id, flow, as_of, state, started, message in found.runs:
-        runs.add_row(run_id, flow, str(as_of), state, started, message[:120])
-    console.print(runs)
-    states = Table(title="Rows per state", title_justify="left")
-    states.add_column("state")
-    states.add_column("rows", justify="right")
-    for state, rows in sorted(found.states.items()):
-        states.add_row(state, f"{rows:,}")
-    console.print(states)
-    print_money("Money", found.position, found.states.get("review", 0))
-    console.print(f"letters written: {found.letters:,}")
+    print_status(campaign, campaign_status(Paths.from_env(), campaign, last))
 
 
 def reserve_add(

@@ -135,3 +135,72 @@ def print_night(summary: Any, currency: str, details: bool = True) -> None:
     for step in summary.steps:
         table.add_row(step["step"], step["run_id"], step["outcome"])
     console.print(table)
+
+
+RUN_COLUMNS = ("run", "flow", "as of", "status", "message")
+
+
+def packed(parts: list[str]) -> list[str]:
+    """Parts joined by ", " into lines that fit the console after a 2-space indent, a part
+    never split across lines."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 2 + len(part) <= console.width - 3:
+            lines[-1] += f", {part}"
+        else:
+            lines.append(part)
+    return lines
+
+
+def print_status(campaign: str, found: Any) -> None:
+    """`recall status`, each section short enough for 80 columns: run ids never wrap, a long
+    message is cut with … rather than broken mid-word."""
+    rows = [
+        (escape(run_id), flow, str(as_of), state, escape(" ".join(message.split())))
+        for run_id, flow, as_of, state, _started, message in found.runs
+    ]
+    fixed = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(RUN_COLUMNS[:4])]
+    # 6 borders and 2 spaces of padding a column: the message gets what is left, cut with …
+    message_width = max(len(RUN_COLUMNS[4]), console.width - 6 - 10 - sum(fixed))
+    runs = Table(title=f"{campaign}: last runs", title_justify="left")
+    for header, width in zip(RUN_COLUMNS[:4], fixed, strict=True):
+        runs.add_column(header, no_wrap=True, min_width=width)
+    runs.add_column(RUN_COLUMNS[4], no_wrap=True, overflow="ellipsis", max_width=message_width)
+    for values in rows:
+        runs.add_row(*values)
+    console.print(runs)
+    console.print(f"claims per state (letters written: {found.letters:,}):")
+    for line in packed([f"{s} {n:,}" for s, n in sorted(found.states.items())] or ["none"]):
+        console.print(f"  {line}")
+    print_money(f"Money ({found.currency})", found.position, found.states.get("review", 0))
+    p = found.payments
+    payments = Table(title=f"Payments ({found.currency})", title_justify="left")
+    payments.add_column("")
+    payments.add_column("count", justify="right")
+    payments.add_column("amount", justify="right")
+    for label, key in [
+        ("instructed", "instructed"),
+        ("paid", "paid"),
+        ("outstanding", "outstanding"),
+        ("failed", "failed"),
+    ]:
+        payments.add_row(label, f"{p[key]:,}", f"{p[key + '_amount']:,.2f}")
+    console.print(payments)
+    cases = sum(count for _cls, count, _amount in found.exceptions)
+    console.print(f"open exceptions: {cases:,} cases need a person")
+    if found.exceptions:
+        for line in packed([f"{c} {n:,}" for c, n, _amount in found.exceptions]):
+            console.print(f"  {line}")
+    r = found.reviews
+    if r["waiting"]:
+        console.print(
+            f"reviews waiting: {r['waiting']:,}, oldest {r['oldest_days']} days; "
+            f"overdue (past the {found.reply_within_days}-day reply-by): {r['overdue']:,}"
+        )
+    else:
+        console.print("reviews waiting: none")
+    console.print("latest reports, in the data home:", style="bold")
+    report = found.reconciliation_report
+    console.print(f"  {report}" if report else "  no reconciliation report yet (run reconcile)")
+    for path in found.review_queue or ["no review queue yet (run compensate)"]:
+        console.print(f"  {path}")

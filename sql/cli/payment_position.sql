@@ -1,0 +1,29 @@
+-- one row for the campaign: instructions made; paid, outstanding, failed as of the last reconcile
+-- reads: payment_instructions, reconciliation_items · writes: nothing
+with instructed as (
+    select
+        count(*) as instructed,
+        coalesce(sum(amount), 0)::decimal(38, 2) as instructed_amount,
+    from payment_instructions
+    where campaign = $campaign
+),
+
+classes as (
+    select
+        count(*) filter (where class = 'matched') as paid,
+        coalesce(sum(paid) filter (where class = 'matched'), 0)::decimal(38, 2) as paid_amount,
+        count(*) filter (where class = 'outstanding') as outstanding,
+        coalesce(sum(instructed) filter (where class = 'outstanding'), 0)::decimal(38, 2)
+            as outstanding_amount,
+        count(*) filter (where class = 'failed') as failed,
+        coalesce(sum(instructed) filter (where class = 'failed'), 0)::decimal(38, 2)
+            as failed_amount,
+    from reconciliation_items
+    where campaign = $campaign and item = 'instruction'
+),
+
+final as (
+    select * from instructed, classes
+)
+
+select * from final
