@@ -68,5 +68,5 @@ def test_status_lists_runs_states_and_money(workspace: Workspace):
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "20261015-001" in text and "intake" in text and "compensate" in text
-    assert "offered │ 1" in text and "quarantined │ 1" in text
+    assert "offered 1" in text and "quarantined 1" in text
     assert "headroom │ 2,499,940.00" in text
