@@ -214,7 +214,7 @@ def write_demo(paths: Paths) -> list[Path]:
         row.update(flags="vip", harm="none", documented_expenses="", expense_type="")
         vip_lines.append(len(portal) + 2)  # header is line 1
         portal.append(row)
-    portal_cols = [c for c in CANONICAL_COLUMNS if c not in ("lot_code", "channel")]
+    portal_cols = [c for c in CANONICAL_COLUMNS if c not in ("lot_code", "channel", "cure_ref")]
     portal_file = inbox / "portal_2026-10-14.csv"
     _write_csv(
         portal_file, portal_cols, [[r.get(c, "") for c in portal_cols] for r in portal], "utf-8"

@@ -159,10 +159,25 @@ def ingest_file(run: Run, path: Path) -> FileOutcome:
         raw_rows(read_as[-1], quarantined.get_column("line_no"), raw)
         with db.view(con, "quarantine_raw", con.read_parquet(str(raw))):
             db.run(con, "intake/quarantine", campaign=run.campaign, run_id=run.run_id)
-        db.run(con, "intake/claims", campaign=run.campaign, run_id=run.run_id)
+        insert_claims(run)
         return quarantined.height
 
     return ingest(run, "lists", path, read, load)
+
+
+def insert_claims(run: Run) -> None:
+    """The readable rows of parsed_rows as claims; a row quoting a quarantined row's reference
+    (cure_ref) in time cures it and keeps its claim date, a late one is refused (SPEC §11)."""
+    db.run(
+        run.con,
+        "intake/claims",
+        campaign=run.campaign,
+        run_id=run.run_id,
+        as_of=run.as_of,
+        cure_within_days=run.config.deficiency.cure_within_days,
+        claim_deadline=run.config.campaign.claim_deadline,
+    )
+    db.update(run.con, "intake/quarantine_cured", campaign=run.campaign)
 
 
 @task(cache_policy=NO_CACHE)

@@ -14,7 +14,7 @@ import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.intake.flow import canonical_frame, classify, parse_rows, read_list
+from flows.intake.flow import canonical_frame, classify, insert_claims, parse_rows, read_list
 from flows.shared import db
 from flows.shared.columns import CANONICAL_COLUMNS
 from flows.shared.crash import crash_point
@@ -121,7 +121,7 @@ def requeue_rows(run: Run, file: str | None, reason: str | None) -> list[Requeue
             read_archived(run, sha256, name, Path(archived), seq)
             db.run(con, "intake/requeue_parsed_rows")
             [(passed,)] = db.run(con, "intake/parsed_rows_passed")
-            db.run(con, "intake/claims", campaign=run.campaign, run_id=run.run_id)
+            insert_claims(run)
             db.run(con, "intake/requeue_quarantine", campaign=run.campaign, run_id=run.run_id)
             db.run(con, "intake/requeue_quarantine_cleared", campaign=run.campaign)
             done.append(RequeuedFile(name, rows, passed, rows - passed))

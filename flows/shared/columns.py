@@ -26,6 +26,7 @@ CANONICAL_COLUMNS = (
     "expense_type",
     "expense_evidence",
     "flags",
+    "cure_ref",  # the reference of a deficiency letter this row answers (SPEC §11)
 )
 
 

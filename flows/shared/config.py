@@ -12,6 +12,7 @@ from flows.shared.config_rules import (
     HARMS,
     Budget,
     Campaign,
+    Deficiency,
     EarlyResponse,
     Eligibility,
     Expenses,
@@ -32,6 +33,7 @@ class CampaignConfig(Strict):
     early_response: EarlyResponse = EarlyResponse()
     expenses: Expenses = Expenses()
     review: Review
+    deficiency: Deficiency = Deficiency()
     budget: Budget
     payments: Payments
     reconcile: Reconcile = Reconcile()

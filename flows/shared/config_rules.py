@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from flows.shared.columns import CANONICAL_COLUMNS
 from flows.shared.money import parse_money
 
 HARMS = ("none", "property", "injury")
@@ -170,3 +171,32 @@ class Review(Strict):
 
 class Budget(Strict):
     policy: Literal["halt", "prorate"]
+
+
+# fields a customer can put right by sending the row again with its reference (SPEC §11)
+CURABLE_DEFAULT = (
+    "serial_no",
+    "lot_code",
+    "purchase_date",
+    "purchase_price",
+    "quantity",
+    "harm",
+    "expense_evidence",
+    "documented_expenses",
+)
+
+
+class Deficiency(Strict):
+    """Quarantined rows a customer is asked to correct: those whose every reason names one of
+    these fields; the correction must arrive within `cure_within_days` of the letter."""
+
+    curable: list[str] = list(CURABLE_DEFAULT)
+    cure_within_days: int = Field(default=30, ge=1)
+
+    @field_validator("curable")
+    @classmethod
+    def _columns(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in CANONICAL_COLUMNS]
+        if unknown:
+            raise ValueError(f"not a customer-list column: {', '.join(unknown)}")
+        return value

@@ -69,10 +69,10 @@ quarantined_rows as (
     select
         q.ingest_seq,
         q.line_no,
-        null as claim_id,
+        q.claim_id,  -- the reference a deficiency letter gives
         q.source_file,
         q.source_record_id,
-        'quarantined' as status,
+        case when q.cured_by is null then 'quarantined' else 'cured' end as status,
         q.reasons,
         null as duplicate_of,
         null as tier,
@@ -83,8 +83,9 @@ quarantined_rows as (
         null as review_reasons,
         null as prorate_factor,
         null as payment_status,
-        null as letters,
+        ls.letters,
     from quarantine as q
+    left join letters_sent as ls on ls.claim_id = q.claim_id
     where q.campaign = $campaign
 ),
 

@@ -1,7 +1,49 @@
 -- one row per readable row of the file; status is settled by claims_eligibility and duplicates
--- reads: parsed_rows · writes: claims
+-- reads: parsed_rows, quarantine, letters, runs · writes: claims
 insert into claims by name
-with final as (
+with open_rows as (
+    -- quarantined rows not yet cured, each with the day its cure must arrive by: the deficiency
+    -- letter's date + [deficiency] cure_within_days, never past the claim deadline (SPEC §11)
+    select
+        q.claim_id as cure_of,
+        q.claim_date as first_claim_date,
+        least(
+            coalesce(min(r.as_of) + $cure_within_days::integer, $claim_deadline::date),
+            $claim_deadline::date
+        ) as cure_by,
+    from quarantine as q
+    left join letters as l
+        on l.campaign = q.campaign and l.claim_id = q.claim_id and l.kind = 'deficiency'
+    left join runs as r on r.campaign = l.campaign and r.run_id = l.run_id
+    where q.campaign = $campaign and q.cured_by is null
+    group by all
+),
+
+readable as (
+    select
+        p.*,
+        o.cure_of,
+        o.first_claim_date,
+        $as_of::date > o.cure_by as late,
+        -- a row is cured once: by the first line quoting it; a later one is a claim of its own
+        o.cure_of is not null
+            and row_number() over (partition by o.cure_of order by p.line_no) = 1 as cures,
+    from parsed_rows as p
+    left join open_rows as o on o.cure_of = p.cure_ref
+    where p.quarantine_reasons = ''
+),
+
+answers as (
+    select
+        r.* exclude (cure_of, first_claim_date, late, cures),
+        case when r.cures and not r.late
+            then coalesce(r.first_claim_date, r.claim_day) else r.claim_day end as kept_claim_day,
+        case when r.cures then r.cure_of end as cure_of,
+        r.cures and r.late as cure_late,
+    from readable as r
+),
+
+final as (
     select
         p.claim_id,
         $campaign as campaign,
@@ -23,7 +65,7 @@ with final as (
         p.purchase_day as purchase_date,
         p.price as purchase_price,
         p.qty as quantity,
-        p.claim_day as claim_date,
+        p.kept_claim_day as claim_date,
         coalesce(p.channel, p.default_channel) as channel,
         p.region,
         p.language_norm as language,
@@ -34,8 +76,9 @@ with final as (
         p.evidence as expense_evidence,
         p.flag_list as flags,
         'eligible' as status,
-    from parsed_rows as p
-    where p.quarantine_reasons = ''
+        p.cure_of,
+        p.cure_late,
+    from answers as p
 )
 
 select * from final

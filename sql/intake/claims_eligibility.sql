@@ -52,6 +52,7 @@ from (
                         then 'purchase_outside_window'
                 end,
                 case when u.claim_date > u.claim_deadline then 'claim_after_deadline' end,
+                case when u.cure_late then 'cure_after_deadline' end,
             ], lambda x: x is not null)), ';') as reasons,
         from unit_checks as u
     )

@@ -94,6 +94,7 @@ final as (
         ch.expenses,
         ch.expense_type,
         ch.evidence,
+        ch.cure_ref,
         substr(ch.file_sha256, 1, 12) || '-' || printf('%07d', ch.line_no) as claim_id,
         case
             when ch.customer_ref is not null then 'ref:' || ch.customer_ref

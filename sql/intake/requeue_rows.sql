@@ -9,6 +9,7 @@ with quarantined as (
         string_split(q.reasons, ';') as codes,
     from quarantine as q
     where q.campaign = $campaign
+        and q.cured_by is null  -- a cured row lives on as the claim that answered it
         and ($file_name::varchar is null or q.source_file = $file_name::varchar)
 ),
 
