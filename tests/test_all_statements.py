@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from flows.compensate.responses import RESPONSES
 from flows.reconcile.statement_rows import SCHEMA as BANK_ROWS
 from flows.shared import db
 from flows.shared.columns import CANONICAL_COLUMNS, PAYOUT_COLUMNS
@@ -17,6 +18,8 @@ SAMPLE = {
     "campaign": "C",
     "run_id": "r",
     "decision_file": "0" * 64,
+    "responses_file": "0" * 64,
+    "caps": [{"tier": "standard", "cap": "200.00"}],
     "as_of": date(2026, 10, 15),
     "languages": ["en"],
     "default_language": "en",
@@ -118,6 +121,11 @@ def prepared(con, tmp_path, monkeypatch):
 
     con.register("manifest_rows", pl.DataFrame(schema=MANIFEST_SCHEMA))
     con.register("stage_decisions", decisions)
+    responses = pl.DataFrame(
+        {c: pl.Series([], dtype=pl.String) for c in (*RESPONSES.columns, "file_sha256")}
+        | {"line_no": pl.Series([], dtype=pl.Int64), "__fields_ok": pl.Series([], dtype=pl.Boolean)}
+    )
+    con.register("stage_responses", responses)
     payouts = pl.DataFrame(
         {
             c: pl.Series([], dtype=pl.String)

@@ -30,6 +30,7 @@ REGISTERED = {
     "stage_rows": ("flows/intake/flow.py", "flows/intake/requeue.py"),  # inbox.stage_view
     "quarantine_raw": ("flows/intake/flow.py",),  # db.view
     "stage_decisions": ("flows/compensate/reviews.py",),  # inbox.stage_view
+    "stage_responses": ("flows/compensate/responses.py",),  # inbox.stage_view
     "stage_payouts": ("flows/reconcile/flow.py",),  # inbox.stage_view
     "manifest_rows": ("flows/letters/flow.py",),  # con.register
     "statement_fates": ("flows/reconcile/statements.py",),  # db.table_of
@@ -183,11 +184,20 @@ def decide(space: Workspace, rows: list[list[str]]) -> None:
         writer.writerows(rows)
 
 
+def respond(space: Workspace, rows: list[list[str]]) -> None:
+    folder = space.paths.inbox(CAMPAIGN, "responses")
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "r.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["claim_id", "response", "amount"])
+        writer.writerows(rows)
+
+
 @pytest.fixture(scope="module")
 def flow_runs(tmp_path_factory: pytest.TempPathFactory) -> list[FlowRun]:
     """The statements each flow run fetched from sql/, in order: a small campaign through
-    intake (too early) → requeue → compensate → review decisions → compensate → intake →
-    compensate in partitions → letters → reconcile twice (a paid, a failed and a reissue)."""
+    intake (too early) → requeue → compensate → review decisions and responses → compensate →
+    intake → compensate in partitions → letters → reconcile twice (a paid, a failed and a reissue)."""
     from flows.compensate.flow import compensate
     from flows.intake.flow import intake
     from flows.intake.requeue import requeue
@@ -224,6 +234,7 @@ def flow_runs(tmp_path_factory: pytest.TempPathFactory) -> list[FlowRun]:
         flow(compensate, CAMPAIGN, AS_OF)
         ids = dict(space.query("select source_record_id, claim_id from claims"))
         decide(space, [[ids["2"], "approve", "", "Wang", ""], [ids["3"], "reject", "", "W", ""]])
+        respond(space, [[ids["1"], "accept"], [ids["1"], "evidence", "12.00"], ["nope", "rating"]])
         flow(compensate, CAMPAIGN, AS_OF)
         space.write_csv("b.csv", [row(source_record_id="7", serial_no="K3A000507")])
         flow(intake, CAMPAIGN, AS_OF)

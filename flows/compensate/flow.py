@@ -14,7 +14,8 @@ from prefect.cache_policies import NO_CACHE
 from flows.compensate.entitlements import entitlement_params, entitlements_of_partition
 from flows.compensate.offers import candidate_totals
 from flows.compensate.outputs import write_review_queue
-from flows.compensate.reviews import DecisionsRead, load_decisions
+from flows.compensate.responses import load_responses
+from flows.compensate.reviews import load_decisions
 from flows.scale.options import ON_THIS_MACHINE, RunOptions
 from flows.scale.partitions import claims_in_partitions
 from flows.scale.plans import discard_plan, discard_stale_plans
@@ -23,6 +24,7 @@ from flows.shared.budget import BudgetDecision, NewOffers, Position, decide, res
 from flows.shared.crash import crash_point
 from flows.shared.files import owner_only
 from flows.shared.instructions import check_instruction_files, write_instruction_files
+from flows.shared.line_files import LinesRead
 from flows.shared.runs import Run, flow_run
 
 
@@ -48,15 +50,27 @@ class CompensationSummary:
     pending_reviews: int
     decisions: dict[str, int]
     decision_problems: list[str]  # file, line and reason of each line that did not count
+    responses: dict[str, int]  # "<response> <outcome>": lines
+    response_problems: list[str]
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def load_review_decisions(run: Run) -> DecisionsRead:
+def load_review_decisions(run: Run) -> LinesRead:
     """Decision files in inbox/<c>/reviews/ → review_decisions, each line with its outcome;
     each line that did not count is logged with file, line and reason (no personal data)."""
     read = load_decisions(run)
     for problem in read.problems:
         get_run_logger().warning("review decision not taken: %s", problem)
+    return read
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def load_customer_responses(run: Run) -> LinesRead:
+    """Responses files in inbox/<c>/responses/ → responses, each line with its outcome (logged
+    with file, line and reason when it did not count); withdrawals taken."""
+    read = load_responses(run)
+    for problem in read.problems:
+        get_run_logger().warning("response not taken: %s", problem)
     return read
 
 
@@ -85,12 +99,13 @@ def check_one_entitlement_per_claim(con: duckdb.DuckDBPyConnection, campaign: st
 
 
 @task(cache_policy=NO_CACHE)
-def make_offers(run: Run, decisions: DecisionsRead) -> CompensationSummary:
+def make_offers(run: Run, decisions: LinesRead, responses: LinesRead) -> CompensationSummary:
     """Rejections, then the budget check over this run's candidates; offers and instructions."""
     con = run.con
     with db.transaction(con):
         db.update(con, "compensate/claims_rejected", campaign=run.campaign)
-        db.run(con, "compensate/offer_candidates", campaign=run.campaign)
+        caps = [{"tier": t.name, "cap": str(t.expense_cap)} for t in run.config.tiers]
+        db.run(con, "compensate/offer_candidates", campaign=run.campaign, caps=caps)
         auto, decided = candidate_totals(con)
         now, _ = reserve_position(con, run.config)
         # holdbacks of the reviews decided in this run are released: their offers replace them
@@ -141,6 +156,8 @@ def make_offers(run: Run, decisions: DecisionsRead) -> CompensationSummary:
         pending,
         decisions.outcomes,
         decisions.problems,
+        responses.outcomes,
+        responses.problems,
     )
     run.counts.update(
         offers_made=made,
@@ -152,6 +169,7 @@ def make_offers(run: Run, decisions: DecisionsRead) -> CompensationSummary:
         held_back=str(after.held_back),
         pending_reviews=pending,
         decisions=decisions.outcomes,
+        responses=responses.outcomes,
     )
     return summary
 
@@ -192,7 +210,8 @@ def compensate(
             compute_entitlements(run)
         crash_point("compensate:entitlements")
         decisions = load_review_decisions(run)
-        summary = make_offers(run, decisions)
+        responses = load_customer_responses(run)
+        summary = make_offers(run, decisions, responses)
         crash_point("compensate:offers")
         write_outputs(run)
         if summary.halted:

@@ -74,7 +74,7 @@ totals as (
         round(m.goodwill * m.bonus_rate, 2)::decimal(18, 2) as bonus,
         case
             when m.expense_refused is not null then 0
-            else least(m.documented_expenses, m.cap)
+            else recall_expenses_reimbursed(m.documented_expenses, m.cap)
         end::decimal(18, 2) as expenses,
         case
             when m.expense_refused is not null then m.expense_refused

@@ -1,4 +1,4 @@
--- one row per candidate: its binding offer (automatic goodwill and bonus scaled by the factor)
+-- one row per candidate: its binding offer or supplement (automatic goodwill and bonus scaled)
 -- reads: offer_candidates · writes: offers
 insert into offers by name
 with scaled as (
@@ -13,7 +13,7 @@ final as (
         s.claim_id,
         $campaign as campaign,
         $run_id as run_id,
-        1 as offer_version,
+        s.offer_version,
         s.source,
         s.tier,
         case when s.prorated then recall_floor_cent(s.goodwill * $factor::decimal(7, 6))

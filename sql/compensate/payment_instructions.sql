@@ -1,4 +1,4 @@
--- one row per offer without a payment instruction; payment_ref is derived, so stable on re-runs
+-- one row per offer (first or supplement) without a payment instruction; payment_ref is derived, so stable on re-runs
 -- reads: offers, claims, payment_instructions · writes: payment_instructions
 insert into payment_instructions by name
 with final as (
@@ -14,10 +14,14 @@ with final as (
         $currency as currency,
         $as_of::date as instructed_on,
         null as reissue_of,
+        o.offer_version,
     from offers as o
     join claims as c using (claim_id)
     where o.campaign = $campaign
-        and not exists (select 1 from payment_instructions as p where p.claim_id = o.claim_id)
+        and not exists (
+            select 1 from payment_instructions as p
+            where p.claim_id = o.claim_id and p.offer_version = o.offer_version
+        )
 )
 
 -- in key order: the key's index takes them in order (at 10M, 38 s unordered, 25 s ordered)

@@ -15,6 +15,7 @@ with final as (
         p.payment_ref as reissue_of,
         i.try + 1 as attempt,
         i.chain as chain_ref,
+        p.offer_version,
     from instruction_payments as i
     join payment_instructions as p using (payment_ref)
     where i.has_failed and not i.is_reissued and i.try <= $max_reissues

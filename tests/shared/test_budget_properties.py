@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.compensate.flow import compute_entitlements, make_offers
-from flows.compensate.reviews import DecisionsRead
 from flows.shared import db
 from flows.shared.budget import NewOffers, Position, decide
 from flows.shared.config import load_campaign
 from flows.shared.config_rules import Budget
+from flows.shared.line_files import LinesRead
 from flows.shared.runs import Run
 from flows.shared.settings import SHIPPED_CONFIG_DIR, Paths
 
@@ -92,7 +92,7 @@ def test_compensate_keeps_money_invariants(first, second, reserve, policy):
             insert_claims(con, batch, start=100 * number)
             run = Run(f"run{number}", "compensate", AS_OF, config, paths, con)
             compute_entitlements.fn(run)
-            summary = make_offers.fn(run, DecisionsRead({}, []))
+            summary = make_offers.fn(run, LinesRead({}, []), LinesRead({}, []))
             if not summary.halted:
                 assert (
                     summary.position.offered + summary.position.held_back

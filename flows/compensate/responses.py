@@ -1,0 +1,29 @@
+"""Customer responses (SPEC §11): files in inbox/<c>/responses/, each line recorded with its
+outcome, then what the taken ones do: a withdrawn claim leaves review (its holdback released)
+and receipts sent after an offer become supplement candidates (sql/compensate/offer_candidates)."""
+
+from __future__ import annotations
+
+from flows.shared import db
+from flows.shared.line_files import LineFiles, LinesRead, load_line_files
+from flows.shared.runs import Run
+
+RESPONSES = LineFiles(
+    kind="responses",
+    columns=("claim_id", "response", "amount", "evidence", "score", "note", "received_on"),
+    required=("claim_id", "response"),
+    stage="stage_responses",
+    record="compensate/responses",
+    outcomes="compensate/response_outcomes",
+    problems="compensate/response_problems",
+    file_param="responses_file",
+)
+
+
+def load_responses(run: Run) -> LinesRead:
+    """Read new responses files (outcomes per response: taken, unknown_claim, not_fitting,
+    repeated, invalid), then withdraw the claims whose withdrawal was taken."""
+    read = load_line_files(run, RESPONSES, as_of=run.as_of)
+    with db.transaction(run.con):
+        db.update(run.con, "compensate/claims_withdrawn", campaign=run.campaign)
+    return read

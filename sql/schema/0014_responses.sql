@@ -1,0 +1,54 @@
+-- the customer's side of a claim (SPEC §11): responses from inbox/<c>/responses/, and binding
+-- supplementary offers — an offer is now one row per (claim, offer version): version 1 the
+-- first offer, later versions increments (evidence, a dispute decided above the offer), each
+-- with its own payment instruction and letter
+
+create table offers_versioned (
+    claim_id       varchar not null,
+    campaign       varchar not null,
+    run_id         varchar not null,
+    offer_version  integer not null,
+    source         varchar not null,          -- auto | approve | override | evidence | dispute
+    tier           varchar not null,
+    goodwill       decimal(18, 2) not null,
+    bonus          decimal(18, 2) not null,
+    expenses       decimal(18, 2) not null,
+    adjustment     decimal(18, 2) not null,   -- reviewer override minus the computed total
+    total          decimal(18, 2) not null,
+    prorate_factor decimal(7, 6),
+    expense_notes  varchar not null,
+    made_on        date not null,
+    primary key (claim_id, offer_version)      -- never updated
+);
+
+insert into offers_versioned by name select * from offers;
+
+drop table offers;
+
+alter table offers_versioned rename to offers;
+
+alter table payment_instructions add column offer_version integer default 1;
+
+update payment_instructions set offer_version = 1 where offer_version is null;
+
+create table responses (
+    campaign    varchar not null,
+    file_sha256 varchar not null,
+    line_no     bigint not null,
+    run_id      varchar not null,
+    claim_id    varchar,
+    response    varchar,                      -- accept | evidence | dispute | withdraw | rating
+    amount      decimal(18, 2),
+    evidence    varchar,
+    score       integer,
+    note        varchar,
+    received_on date,
+    outcome     varchar not null,             -- taken | unknown_claim | not_fitting | repeated | invalid
+    reason      varchar,                      -- why a line did not count, in words
+    primary key (file_sha256, line_no)
+);
+
+-- the expenses reimbursed of documented costs: up to the tier's cap (SPEC §5), for the first
+-- offer and for receipts sent later alike
+create or replace macro recall_expenses_reimbursed(documented, cap) as
+    least(documented, cap)::decimal(18, 2);
