@@ -197,7 +197,7 @@ def respond(space: Workspace, rows: list[list[str]]) -> None:
 def flow_runs(tmp_path_factory: pytest.TempPathFactory) -> list[FlowRun]:
     """The statements each flow run fetched from sql/, in order: a small campaign through
     intake (too early) → requeue → compensate → review decisions and responses → compensate →
-    intake → compensate in partitions → letters → reconcile twice (a paid, a failed and a reissue)."""
+    intake → compensate in partitions → letters → reconcile twice (a paid, a failed, a reissue)."""
     from flows.compensate.flow import compensate
     from flows.intake.flow import intake
     from flows.intake.requeue import requeue
