@@ -86,7 +86,7 @@ final as (
         p.value_date as paid_on,
     from matched as m
     left join entitlements as e on e.claim_id = m.claim_id
-    left join offers as o on o.claim_id = m.claim_id
+    left join recall_claim_offers($campaign) as o on o.claim_id = m.claim_id
     left join latest_instruction as i on i.claim_id = m.claim_id
     left join latest_payout as p on p.payment_ref = i.payment_ref
     order by m.ingest_seq, m.line_no

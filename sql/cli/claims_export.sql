@@ -59,7 +59,7 @@ claim_rows as (
     from claims as c
     left join winners as w on w.claim_id = c.duplicate_of
     left join entitlements as e on e.claim_id = c.claim_id
-    left join offers as o on o.claim_id = c.claim_id
+    left join recall_claim_offers($campaign) as o on o.claim_id = c.claim_id
     left join payment_states as ps on ps.claim_id = c.claim_id
     left join letters_sent as ls on ls.claim_id = c.claim_id
     where c.campaign = $campaign

@@ -16,7 +16,10 @@ with contacts as (
 ),
 
 due as (
-    select c.claim_id, 'offer' as kind, o.offer_version
+    select
+        c.claim_id,
+        case when o.offer_version = 1 then 'offer' else 'supplementary_offer' end as kind,
+        o.offer_version,
     from contacts as c
     join offers as o using (claim_id)
     union all
@@ -59,7 +62,9 @@ final as (
         case when c.status = 'rejected' then 'review_rejected' else c.reasons end as reasons,
     from due as d
     join contacts as c using (claim_id)
-    left join offers as o on o.claim_id = d.claim_id and d.kind = 'offer'
+    left join offers as o
+        on o.claim_id = d.claim_id and o.offer_version = d.offer_version
+        and d.kind in ('offer', 'supplementary_offer')
     left join entitlements as e on e.claim_id = d.claim_id
     where not exists (
         select 1 from letters as l

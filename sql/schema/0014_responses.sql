@@ -52,3 +52,22 @@ create table responses (
 -- offer and for receipts sent later alike
 create or replace macro recall_expenses_reimbursed(documented, cap) as
     least(documented, cap)::decimal(18, 2);
+
+-- a claim's offers as one: the first offer's terms, the money of every version added up
+create or replace macro recall_claim_offers(campaign_id) as table
+    select
+        claim_id,
+        arg_min(tier, offer_version) as tier,
+        arg_min(source, offer_version) as source,
+        sum(goodwill)::decimal(18, 2) as goodwill,
+        sum(bonus)::decimal(18, 2) as bonus,
+        sum(expenses)::decimal(18, 2) as expenses,
+        sum(adjustment)::decimal(18, 2) as adjustment,
+        sum(total)::decimal(18, 2) as total,
+        arg_min(prorate_factor, offer_version) as prorate_factor,
+        arg_min(expense_notes, offer_version) as expense_notes,
+        min(made_on) as made_on,
+        count(*) as versions,
+    from offers
+    where campaign = campaign_id
+    group by claim_id;

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from flows.cli.export import export_claims
 from flows.compensate.flow import BudgetHalt
 from tests.compensate.test_compensate import claim, instructions
 from tests.conftest import CAMPAIGN, Workspace
@@ -63,6 +64,12 @@ def test_evidence_after_offer_pays_supplement_within_budget(workspace: Workspace
     assert summary.offered_in_run == Decimal("80.00")
     # a second run makes no second supplement
     assert workspace.compensate(LATER).offers_made == 0
+    # the claim's export row and lookup add the versions up
+    out = workspace.paths.home / "claims.csv"
+    export_claims(workspace.paths, CAMPAIGN, out)
+    with out.open(encoding="utf-8") as handle:
+        [exported] = list(csv.DictReader(handle))
+    assert (exported["expenses"], exported["total"]) == ("80.00", "260.00")
 
 
 def test_evidence_is_capped_as_the_first_offer_would_have_been(workspace: Workspace):
