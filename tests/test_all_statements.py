@@ -19,7 +19,7 @@ SAMPLE = {
     "run_id": "r",
     "decision_file": "0" * 64,
     "responses_file": "0" * 64,
-    "caps": [{"tier": "standard", "cap": "200.00"}],
+    "dispute_days": 30,
     "as_of": date(2026, 10, 15),
     "languages": ["en"],
     "default_language": "en",

@@ -104,8 +104,8 @@ def make_offers(run: Run, decisions: LinesRead, responses: LinesRead) -> Compens
     con = run.con
     with db.transaction(con):
         db.update(con, "compensate/claims_rejected", campaign=run.campaign)
-        caps = [{"tier": t.name, "cap": str(t.expense_cap)} for t in run.config.tiers]
-        db.run(con, "compensate/offer_candidates", campaign=run.campaign, caps=caps)
+        tiers = entitlement_params(run.config, run.run_id)["tiers"]
+        db.run(con, "compensate/offer_candidates", campaign=run.campaign, tiers=tiers)
         auto, decided = candidate_totals(con)
         now, _ = reserve_position(con, run.config)
         # holdbacks of the reviews decided in this run are released: their offers replace them

@@ -22,8 +22,11 @@ RESPONSES = LineFiles(
 
 def load_responses(run: Run) -> LinesRead:
     """Read new responses files (outcomes per response: taken, unknown_claim, not_fitting,
-    repeated, invalid), then withdraw the claims whose withdrawal was taken."""
-    read = load_line_files(run, RESPONSES, as_of=run.as_of)
+    repeated, invalid), then withdraw the claims whose withdrawal was taken and open the
+    disputes and appeals taken (to review)."""
+    days = run.config.disputes.within_days
+    read = load_line_files(run, RESPONSES, as_of=run.as_of, dispute_days=days)
     with db.transaction(run.con):
         db.update(run.con, "compensate/claims_withdrawn", campaign=run.campaign)
+        db.run(run.con, "compensate/disputes_opened", campaign=run.campaign)
     return read

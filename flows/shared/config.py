@@ -13,6 +13,7 @@ from flows.shared.config_rules import (
     Budget,
     Campaign,
     Deficiency,
+    Disputes,
     EarlyResponse,
     Eligibility,
     Expenses,
@@ -34,6 +35,7 @@ class CampaignConfig(Strict):
     expenses: Expenses = Expenses()
     review: Review
     deficiency: Deficiency = Deficiency()
+    disputes: Disputes = Disputes()
     budget: Budget
     payments: Payments
     reconcile: Reconcile = Reconcile()

@@ -200,3 +200,9 @@ class Deficiency(Strict):
         if unknown:
             raise ValueError(f"not a customer-list column: {', '.join(unknown)}")
         return value
+
+
+class Disputes(Strict):
+    """How long after its letter an offer may be disputed or a rejection appealed."""
+
+    within_days: int = Field(default=30, ge=1)

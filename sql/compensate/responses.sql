@@ -1,5 +1,5 @@
 -- one row per line of a responses file, with what became of it and why (SPEC §11)
--- reads: stage_responses, claims, offers, responses · writes: responses
+-- reads: stage_responses, claims, offers, responses, letters, runs, disputes · writes: responses
 insert into responses by name
 with lines as (
     select
@@ -23,12 +23,23 @@ checked as (
             select string_agg(o.expense_notes, ';') from offers as o
             where o.claim_id = l.claim_id and o.offer_version = 1
         ) as offer_notes,
+        -- a dispute or appeal is open for [disputes] within_days from the letter it answers
+        -- (without one: from the offer, else the day the claim was read)
+        coalesce(
+            (
+                select min(r.as_of) from letters as t
+                join runs as r on r.campaign = t.campaign and r.run_id = t.run_id
+                where t.claim_id = l.claim_id and t.kind in ('offer', 'rejection')
+            ),
+            (select min(o.made_on) from offers as o where o.claim_id = l.claim_id),
+            (select r.as_of from runs as r where r.campaign = c.campaign and r.run_id = c.run_id)
+        ) + $dispute_days::integer as dispute_until,
         case
             when not l.__fields_ok then 'the line has not as many cells as the header'
             when l.claim_id is null then 'no claim_id'
             when l.verb is null then 'no response'
-            when l.verb not in ('accept', 'evidence', 'withdraw', 'rating') then format(
-                'response ''{}'' is not accept, evidence, withdraw or rating', l.response
+            when l.verb not in ('accept', 'evidence', 'dispute', 'withdraw', 'rating') then format(
+                'response ''{}'' is not accept, evidence, dispute, withdraw or rating', l.response
             )
             when l.received_day is null
                 then format('received_on ''{}'' is not a date (YYYY-MM-DD)', l.received_on)
@@ -55,6 +66,10 @@ fitted as (
                 then format('{} fits an offered claim; this one is {}', k.verb, k.claim_status)
             when k.verb = 'evidence' and not contains(coalesce(k.offer_notes, ''), 'expense_no_evidence')
                 then 'the offer waited for no receipt'
+            when k.verb = 'dispute' and k.claim_status not in ('offered', 'ineligible', 'rejected')
+                then format('a {} claim cannot be disputed (an offered one, or an ineligible or rejected one appealed)', k.claim_status)
+            when k.verb = 'dispute' and k.received_day > k.dispute_until
+                then format('the dispute came after {}, [disputes] within_days of the letter', k.dispute_until)
             when k.verb = 'withdraw' and k.claim_status = 'offered'
                 then 'the payment was instructed with the offer: an offered claim cannot be withdrawn'
             when k.verb = 'withdraw' and k.claim_status not in ('eligible', 'review', 'withdrawn')
@@ -68,6 +83,8 @@ fitted as (
                     and r.response = k.verb and r.outcome = 'taken'
             )
             or (k.verb = 'withdraw' and k.claim_status = 'withdrawn')
+            -- one dispute or appeal per claim
+            or (k.verb = 'dispute' and exists (select 1 from disputes as d where d.claim_id = k.claim_id))
         ) as taken_before,
     from checked as k
 ),

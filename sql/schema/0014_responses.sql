@@ -71,3 +71,29 @@ create or replace macro recall_claim_offers(campaign_id) as table
     from offers
     where campaign = campaign_id
     group by claim_id;
+
+-- disputes and appeals (SPEC §11): one per claim, opened by a `dispute` response, decided by a
+-- review decision line marked as the dispute's
+create table disputes (
+    claim_id    varchar primary key,
+    campaign    varchar not null,
+    kind        varchar not null,             -- dispute (an offered claim) | appeal (ineligible, rejected)
+    opened_on   date not null,                -- the response's received_on
+    run_id      varchar not null,
+    file_sha256 varchar not null,             -- the response line that opened it
+    line_no     bigint not null
+);
+
+alter table review_decisions add column dispute boolean default false;
+
+update review_decisions set dispute = false where dispute is null;
+
+-- the disputes and appeals of a campaign waiting for a reviewer's decision
+create or replace macro recall_open_disputes(campaign_id) as table
+    select d.*
+    from disputes as d
+    where d.campaign = campaign_id
+        and not exists (
+            select 1 from review_decisions as r
+            where r.claim_id = d.claim_id and r.dispute and r.outcome = 'accepted'
+        );

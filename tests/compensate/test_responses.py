@@ -184,3 +184,108 @@ def test_response_lines_that_do_not_count_are_named_and_change_nothing(workspace
     ratings = "select score, note from responses where outcome = 'taken' and score is not null"
     assert workspace.query(ratings) == [(4, "fast")]
     assert summary.offers_made == 0
+
+
+def decide(space: Workspace, name: str, *lines: tuple[str, str, str]) -> None:
+    folder = space.paths.inbox(CAMPAIGN, "reviews")
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / name).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["claim_id", "decision", "amount", "reviewer"])
+        writer.writerows([[*line, "Wang"] for line in lines])
+
+
+def disputed(space: Workspace, **changes: str) -> str:
+    """An offered claim of 180.00 whose customer disputed it on LATER: its claim id."""
+    space.write_csv("a.csv", [claim("A", 1, **changes)])
+    space.intake()
+    space.compensate()
+    ref = claim_ids(space)["A"]
+    respond(space, "r.csv", {"claim_id": ref, "response": "dispute", "note": "too little"})
+    summary = space.compensate(LATER)
+    assert summary.responses == {"dispute taken": 1}
+    return ref
+
+
+DECIDED = date(2026, 10, 25)
+
+
+def test_dispute_override_below_offer_is_refused(workspace: Workspace):
+    ref = disputed(workspace)
+    decide(workspace, "d.csv", (ref, "override", "150.00"))
+    summary = workspace.compensate(DECIDED)
+    assert summary.decisions == {"invalid": 1}
+    assert "not above the binding offer 180.00" in summary.decision_problems[0]
+    assert workspace.query("select count(*) from offers") == [(1,)]
+    # the dispute is still open: a corrected line is taken
+    decide(workspace, "d2.csv", (ref, "override", "250.00"))
+    assert workspace.compensate(DECIDED).decisions == {"accepted": 1}
+
+
+def test_dispute_override_above_offer_pays_the_difference(workspace: Workspace):
+    ref = disputed(workspace)
+    decide(workspace, "d.csv", (ref, "override", "250.00"))
+    summary = workspace.compensate(DECIDED)
+    assert summary.offers_made == 1 and summary.offered_in_run == Decimal("70.00")
+    versions = workspace.query("select offer_version, source, total from offers order by 1")
+    assert versions == [(1, "auto", Decimal("180.00")), (2, "dispute", Decimal("70.00"))]
+    paid = [(i["claim_id"], i["amount"]) for i in instructions(workspace)]
+    assert paid == [(ref, "180.00"), (ref, "70.00")]
+
+
+def test_dispute_approve_upholds_the_offer_and_closes_the_dispute(workspace: Workspace):
+    ref = disputed(workspace)
+    decide(workspace, "d.csv", (ref, "approve", ""))
+    summary = workspace.compensate(DECIDED)
+    assert summary.decisions == {"accepted": 1} and summary.offers_made == 0
+    decide(workspace, "d2.csv", (ref, "override", "900.00"))
+    assert workspace.compensate(DECIDED).decisions == {"not_in_review": 1}
+
+
+def test_appeal_override_makes_a_first_offer(workspace: Workspace):
+    ref = disputed_appeal(workspace)
+    decide(workspace, "d.csv", (ref, "override", "120.00"))
+    summary = workspace.compensate(DECIDED)
+    assert summary.offers_made == 1
+    assert workspace.query("select offer_version, source, tier, total from offers") == [
+        (1, "appeal", "standard", Decimal("120.00"))
+    ]
+    assert workspace.query("select status from claims") == [("offered",)]
+    assert [i["amount"] for i in instructions(workspace)] == ["120.00"]
+
+
+def test_appeal_is_granted_by_override_not_approve(workspace: Workspace):
+    ref = disputed_appeal(workspace)
+    decide(workspace, "d.csv", (ref, "approve", ""))
+    summary = workspace.compensate(DECIDED)
+    assert summary.decisions == {"invalid": 1}
+    assert "granted by override" in summary.decision_problems[0]
+
+
+def disputed_appeal(space: Workspace) -> str:
+    space.write_csv("a.csv", [claim("A", 1, sku="K2-220")])  # not an affected model
+    space.intake()
+    space.compensate()
+    ref = claim_ids(space)["A"]
+    respond(space, "r.csv", {"claim_id": ref, "response": "dispute"})
+    space.compensate(LATER)
+    assert space.query("select kind from disputes") == [("appeal",)]
+    return ref
+
+
+def test_dispute_after_the_window_is_not_fitting(workspace: Workspace):
+    workspace.write_csv("a.csv", [claim("A", 1)])
+    workspace.intake()
+    workspace.compensate()  # offered on 2026-10-15; no letter yet: the window runs from then
+    ref = claim_ids(workspace)["A"]
+    respond(workspace, "r.csv", {"claim_id": ref, "response": "dispute"})
+    summary = workspace.compensate(date(2026, 11, 15))  # 31 days later
+    assert summary.responses == {"dispute not_fitting": 1}
+    assert "after 2026-11-14" in summary.response_problems[0]
+    assert workspace.query("select count(*) from disputes") == [(0,)]
+
+
+def test_a_claim_is_disputed_once(workspace: Workspace):
+    ref = disputed(workspace)
+    respond(workspace, "r2.csv", {"claim_id": ref, "response": "dispute"})
+    assert workspace.compensate(LATER).responses == {"dispute repeated": 1}
