@@ -118,7 +118,18 @@ def make_run_folder(run: Run) -> Path:
 @task(cache_policy=NO_CACHE)
 def letters_due(run: Run) -> Letters:
     """Letters not yet written, one per (claim, kind, offer version) (SQL)."""
-    return Letters(db.rows(run.con, "letters/letters_due", campaign=run.campaign))
+    config = run.config
+    return Letters(
+        db.rows(
+            run.con,
+            "letters/letters_due",
+            campaign=run.campaign,
+            as_of=run.as_of,
+            curable=config.deficiency.curable,
+            cure_within_days=config.deficiency.cure_within_days,
+            claim_deadline=config.campaign.claim_deadline,
+        )
+    )
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)

@@ -1,6 +1,40 @@
 -- one row per letter not yet written: (claim, kind, offer version), channel and what it says
--- reads: claims, offers, entitlements, letters · writes: nothing
-with contacts as (
+-- reads: claims, quarantine, offers, entitlements, letters · writes: nothing
+with curable as (
+    -- quarantined rows a customer can put right (SPEC §11): every reason names a curable field
+    select
+        q.claim_id,
+        q.customer_name,
+        q.email,
+        q.phone,
+        q.postal_address,
+        q.language,
+        q.preferred_channel,
+        q.claim_date,
+        'quarantined' as status,
+        q.reasons,
+    from quarantine as q
+    where q.campaign = $campaign
+        and q.cured_by is null
+        and q.customer_name is not null
+        and len(list_filter(
+            string_split(q.reasons, ';'),
+            lambda r: not (
+                split_part(r, ':', 1)
+                    in ('missing_field', 'bad_date', 'bad_amount', 'negative_amount', 'bad_value')
+                and list_contains($curable::varchar[], split_part(r, ':', 2))
+            )
+        )) = 0
+),
+
+people as (
+    select * from claims
+    where campaign = $campaign and status in ('offered', 'review', 'ineligible', 'rejected')
+    union all by name
+    select * from curable
+),
+
+contacts as (
     select
         c.*,
         case
@@ -11,8 +45,7 @@ with contacts as (
             when c.postal_address is not null then 'post'
             else 'sms'
         end as letter_channel,
-    from claims as c
-    where c.campaign = $campaign and c.status in ('offered', 'review', 'ineligible', 'rejected')
+    from people as c
 ),
 
 due as (
@@ -30,6 +63,10 @@ due as (
     select claim_id, 'rejection' as kind, 1 as offer_version
     from contacts
     where status in ('ineligible', 'rejected')
+    union all
+    select claim_id, 'deficiency' as kind, 1 as offer_version
+    from contacts
+    where status = 'quarantined'
 ),
 
 final as (
@@ -60,6 +97,11 @@ final as (
         c.documented_expenses,
         c.expense_type,
         case when c.status = 'rejected' then 'review_rejected' else c.reasons end as reasons,
+        -- a deficiency letter's cure deadline: [deficiency] cure_within_days after the letter,
+        -- never past the claim deadline (the same rule as sql/intake/claims.sql)
+        case when d.kind = 'deficiency' then least(
+            $as_of::date + $cure_within_days::integer, $claim_deadline::date
+        ) end as cure_by,
     from due as d
     join contacts as c using (claim_id)
     left join offers as o

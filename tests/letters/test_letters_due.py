@@ -3,15 +3,25 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flows.shared import db
+from flows.shared.config_rules import CURABLE_DEFAULT
 from tests.conftest import insert, insert_claim, insert_offer
 
 NO_CONTACT = {"email": None, "phone": None, "postal_address": None}
+PARAMS = {
+    "campaign": "C",
+    "as_of": date(2026, 10, 15),
+    "curable": list(CURABLE_DEFAULT),
+    "cure_within_days": 30,
+    "claim_deadline": date(2027, 3, 1),
+}
 
 
 def due(con) -> dict[str, tuple[str, str | None]]:
     """letter_id → (channel, contact) of each letter due."""
-    cursor = con.execute(db.sql_text("letters/letters_due"), {"campaign": "C"})
+    cursor = con.execute(db.sql_text("letters/letters_due"), PARAMS)
     names = [column[0] for column in cursor.description]
     letters = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return {letter["letter_id"]: (letter["channel"], letter["contact"]) for letter in letters}
@@ -63,9 +73,10 @@ def test_each_state_gets_its_kind_of_letter_and_open_claims_none(con):
     ]
 
 
-def test_a_letter_written_is_not_due_again_a_new_offer_version_is(con):
+def test_a_letter_written_is_not_due_again_a_supplement_is(con):
     insert_claim(con, "c", status="offered", email="a@x.cn")
-    insert_offer(con, "c", version=2)  # the offer replaced: its version 1 letter is written
+    insert_offer(con, "c")  # its letter is written
+    insert_offer(con, "c", version=2)  # a supplementary offer (SPEC §11): a letter of its own
     insert(
         con,
         "letters",
@@ -83,4 +94,58 @@ def test_a_letter_written_is_not_due_again_a_new_offer_version_is(con):
             "template_sha256": "t",
         },
     )
-    assert sorted(due(con)) == ["c-offer-v2"]
+    assert sorted(due(con)) == ["c-supplementary_offer-v2"]
+
+
+def quarantined(con, line: int, reasons: str, **cells: object) -> str:
+    """A quarantined row of campaign C with an email, as intake keeps it: its reference."""
+    reference = f"abcdefabcdef-{line:07d}"
+    row = {
+        "campaign": "C",
+        "run_id": "r",
+        "file_sha256": "ab" * 32,
+        "source_file": "a.csv",
+        "line_no": line,
+        "ingest_seq": 1,
+        "reasons": reasons,
+        "raw": "{}",
+        "claim_id": reference,
+        "customer_name": "Li Wei",
+        "email": "li@x.cn",
+        "language": "en",
+        "claim_date": date(2026, 9, 5),
+    }
+    insert(con, "quarantine", row | cells)
+    return reference
+
+
+def test_a_quarantined_row_whose_reasons_are_all_curable_gets_a_deficiency_letter(con):
+    ref = quarantined(con, 2, "bad_date:purchase_date;missing_field:serial_no")
+    assert due(con) == {f"{ref}-deficiency-v1": ("email", "li@x.cn")}
+
+
+def test_no_deficiency_letter_for_a_reason_that_is_not_curable(con):
+    quarantined(con, 2, "future_date:claim_date")  # an as-of mistake: requeue, not a letter
+    quarantined(con, 3, "bad_date:purchase_date;missing_field:customer_name")
+    quarantined(con, 4, "bad_value:field_count")
+    assert due(con) == {}
+
+
+def test_no_deficiency_letter_for_a_cured_row_or_one_without_contact_details(con):
+    quarantined(con, 2, "bad_date:purchase_date", cured_by="x")
+    quarantined(con, 3, "bad_date:purchase_date", customer_name=None)  # read before this version
+    assert due(con) == {}
+
+
+def test_the_cure_deadline_is_the_claim_deadline_when_it_comes_first(con):
+    ref = quarantined(con, 2, "bad_value:quantity")
+    params = PARAMS | {"claim_deadline": date(2026, 10, 31)}
+    cursor = con.execute(db.sql_text("letters/letters_due"), params)
+    names = [column[0] for column in cursor.description]
+    [letter] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    assert (letter["claim_id"], letter["cure_by"]) == (ref, date(2026, 10, 31))
+    cursor = con.execute(db.sql_text("letters/letters_due"), PARAMS)
+    [row] = cursor.fetchall()
+    assert dict(zip([c[0] for c in cursor.description], row, strict=True))["cure_by"] == date(
+        2026, 11, 14
+    )
