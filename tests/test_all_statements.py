@@ -32,6 +32,7 @@ SAMPLE = {
     "window_end": date(2026, 8, 31),
     "claim_deadline": date(2027, 3, 1),
     "curable": ["purchase_date"],
+    "follow_up_days": 14,
     "cure_within_days": 30,
     "tiers": [{"name": "t", "harm": "none", "pct": "0.1", "lo": "1", "hi": "2", "cap": "3"}],
     "schedule": [{"max_days": 30, "rate": "0.2"}],

@@ -128,6 +128,7 @@ def letters_due(run: Run) -> Letters:
             curable=config.deficiency.curable,
             cure_within_days=config.deficiency.cure_within_days,
             claim_deadline=config.campaign.claim_deadline,
+            follow_up_days=config.follow_up.after_days,
         )
     )
 

@@ -14,6 +14,7 @@ from flows.shared.config_rules import (
     Campaign,
     Deficiency,
     Disputes,
+    FollowUp,
     EarlyResponse,
     Eligibility,
     Expenses,
@@ -36,6 +37,7 @@ class CampaignConfig(Strict):
     review: Review
     deficiency: Deficiency = Deficiency()
     disputes: Disputes = Disputes()
+    follow_up: FollowUp = FollowUp()
     budget: Budget
     payments: Payments
     reconcile: Reconcile = Reconcile()

@@ -206,3 +206,9 @@ class Disputes(Strict):
     """How long after its letter an offer may be disputed or a rejection appealed."""
 
     within_days: int = Field(default=30, ge=1)
+
+
+class FollowUp(Strict):
+    """The short message asking, after a payment is matched, whether the matter is settled."""
+
+    after_days: int = Field(default=14, ge=0)

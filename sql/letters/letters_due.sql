@@ -1,5 +1,5 @@
 -- one row per letter not yet written: (claim, kind, offer version), channel and what it says
--- reads: claims, quarantine, offers, entitlements, letters · writes: nothing
+-- reads: claims, quarantine, disputes, review_decisions, reconciliation_items, payouts, offers, entitlements, letters · writes: nothing
 with curable as (
     -- quarantined rows a customer can put right (SPEC §11): every reason names a curable field
     select
@@ -29,7 +29,8 @@ with curable as (
 
 people as (
     select * from claims
-    where campaign = $campaign and status in ('offered', 'review', 'ineligible', 'rejected')
+    where campaign = $campaign
+        and status in ('offered', 'review', 'ineligible', 'rejected', 'withdrawn')
     union all by name
     select * from curable
 ),
@@ -46,6 +47,25 @@ contacts as (
             else 'sms'
         end as letter_channel,
     from people as c
+),
+
+dispute_states as (
+    -- each dispute or appeal, with the reviewer's decision once taken
+    select d.claim_id, d.kind as dispute_kind, r.decision as dispute_decision,
+    from disputes as d
+    left join review_decisions as r
+        on r.claim_id = d.claim_id and r.dispute and r.outcome = 'accepted'
+    where d.campaign = $campaign
+),
+
+paid as (
+    -- the day each claim's payment was first matched (SPEC §11: the payment follow-up)
+    select i.claim_id, min(p.value_date) as paid_on,
+    from reconciliation_items as i
+    join payouts as p on p.campaign = i.campaign and p.payment_ref = i.payment_ref
+    where i.campaign = $campaign and i.item = 'instruction' and i.class = 'matched'
+        and recall_paid_sign(p.status) = 1
+    group by i.claim_id
 ),
 
 due as (
@@ -67,6 +87,37 @@ due as (
     select claim_id, 'deficiency' as kind, 1 as offer_version
     from contacts
     where status = 'quarantined'
+    union all
+    select claim_id, 'withdrawal' as kind, 1 as offer_version
+    from contacts
+    where status = 'withdrawn'
+    union all
+    -- a dispute or appeal under review is acknowledged as a first review is (version 2)
+    select claim_id, 'acknowledgement' as kind, 2 as offer_version
+    from dispute_states
+    where dispute_decision is null
+    union all
+    -- upheld or rejected; a dispute or appeal decided with an amount gets its offer's letter
+    select claim_id, 'dispute_outcome' as kind, 1 as offer_version
+    from dispute_states
+    where dispute_decision in ('approve', 'reject')
+    union all
+    select claim_id, 'payment_follow_up' as kind, 1 as offer_version
+    from paid
+    where paid_on + $follow_up_days::integer <= $as_of::date
+),
+
+channels as (
+    -- a payment follow-up is short: by email, else sms, never post (SPEC §11)
+    select
+        d.*,
+        case
+            when d.kind <> 'payment_follow_up' then c.letter_channel
+            when c.email is not null then 'email'
+            when c.phone is not null then 'sms'
+        end as channel,
+    from due as d
+    join contacts as c using (claim_id)
 ),
 
 final as (
@@ -76,10 +127,10 @@ final as (
         d.kind,
         d.offer_version,
         c.language,
-        c.letter_channel as channel,
+        d.channel,
         c.customer_name,
-        case when c.letter_channel = 'post' then c.postal_address end as postal_address,
-        case c.letter_channel when 'email' then c.email when 'sms' then c.phone end as contact,
+        case when d.channel = 'post' then c.postal_address end as postal_address,
+        case d.channel when 'email' then c.email when 'sms' then c.phone end as contact,
         c.sku,
         c.serial_no,
         c.lot_code,
@@ -102,16 +153,20 @@ final as (
         case when d.kind = 'deficiency' then least(
             $as_of::date + $cure_within_days::integer, $claim_deadline::date
         ) end as cure_by,
-    from due as d
+        ds.dispute_kind,
+        ds.dispute_decision,
+    from channels as d
     join contacts as c using (claim_id)
+    left join dispute_states as ds using (claim_id)
     left join offers as o
         on o.claim_id = d.claim_id and o.offer_version = d.offer_version
         and d.kind in ('offer', 'supplementary_offer')
     left join entitlements as e on e.claim_id = d.claim_id
-    where not exists (
-        select 1 from letters as l
-        where l.letter_id = d.claim_id || '-' || d.kind || '-v' || d.offer_version
-    )
+    where d.channel is not null
+        and not exists (
+            select 1 from letters as l
+            where l.letter_id = d.claim_id || '-' || d.kind || '-v' || d.offer_version
+        )
 )
 
 select * from final order by letter_id

@@ -7,7 +7,7 @@ from datetime import date
 
 from flows.shared import db
 from flows.shared.config_rules import CURABLE_DEFAULT
-from tests.conftest import insert, insert_claim, insert_offer
+from tests.conftest import insert, insert_claim, insert_instruction, insert_offer, insert_payout
 
 NO_CONTACT = {"email": None, "phone": None, "postal_address": None}
 PARAMS = {
@@ -16,6 +16,7 @@ PARAMS = {
     "curable": list(CURABLE_DEFAULT),
     "cure_within_days": 30,
     "claim_deadline": date(2027, 3, 1),
+    "follow_up_days": 14,
 }
 
 
@@ -149,3 +150,78 @@ def test_the_cure_deadline_is_the_claim_deadline_when_it_comes_first(con):
     assert dict(zip([c[0] for c in cursor.description], row, strict=True))["cure_by"] == date(
         2026, 11, 14
     )
+
+
+def test_a_withdrawn_claim_gets_a_withdrawal_letter(con):
+    insert_claim(con, "w", status="withdrawn", email="w@x.cn")
+    assert due(con) == {"w-withdrawal-v1": ("email", "w@x.cn")}
+
+
+def dispute(con, claim_id: str, kind: str) -> None:
+    insert(
+        con,
+        "disputes",
+        {
+            "claim_id": claim_id,
+            "campaign": "C",
+            "kind": kind,
+            "opened_on": date(2026, 10, 20),
+            "run_id": "r",
+            "file_sha256": "f",
+            "line_no": 2,
+        },
+    )
+
+
+def test_a_dispute_under_review_is_acknowledged_and_its_outcome_told(con):
+    insert_claim(con, "d", status="offered", email="d@x.cn")
+    insert_offer(con, "d")
+    dispute(con, "d", "dispute")
+    assert sorted(due(con)) == ["d-acknowledgement-v2", "d-offer-v1"]
+    insert(
+        con,
+        "review_decisions",
+        {
+            "campaign": "C",
+            "file_sha256": "g",
+            "line_no": 2,
+            "run_id": "r",
+            "claim_id": "d",
+            "decision": "approve",
+            "reviewer": "W",
+            "outcome": "accepted",
+            "dispute": True,
+        },
+    )
+    assert sorted(due(con)) == ["d-dispute_outcome-v1", "d-offer-v1"]
+
+
+def test_a_payment_follow_up_goes_after_days_by_email_or_sms_never_post(con):
+    for claim_id, cells in (
+        ("e", {"email": "e@x.cn", "postal_address": "1 Road", "preferred_channel": "post"}),
+        ("s", {"phone": "138", "postal_address": "1 Road", "preferred_channel": "post"}),
+        ("p", {"postal_address": "1 Road"}),
+    ):
+        contact(con, claim_id, **cells)
+        insert_instruction(con, f"PR-{claim_id}", claim_id=claim_id)
+        insert_payout(con, f"T-{claim_id}", f"PR-{claim_id}", value_date=date(2026, 10, 1))
+        insert(
+            con,
+            "reconciliation_items",
+            {
+                "campaign": "C",
+                "run_id": "r",
+                "as_of": date(2026, 10, 2),
+                "item": "instruction",
+                "class": "matched",
+                "payment_ref": f"PR-{claim_id}",
+                "claim_id": claim_id,
+            },
+        )
+    follow_ups = {k: v for k, v in due(con).items() if "follow_up" in k}
+    assert follow_ups == {  # 14 days after the value date 2026-10-01: the as-of 2026-10-15
+        "e-payment_follow_up-v1": ("email", "e@x.cn"),
+        "s-payment_follow_up-v1": ("sms", "138"),
+    }
+    cursor = con.execute(db.sql_text("letters/letters_due"), PARAMS | {"as_of": date(2026, 10, 14)})
+    assert not [row for row in cursor.fetchall() if "follow_up" in row[0]]
