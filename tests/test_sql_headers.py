@@ -42,6 +42,7 @@ NOT_RUN_HERE = {
     "cli/claim_lookup",  # `recall claim`
     "cli/claim_letters",
     "cli/claim_reviews",
+    "cli/claim_responses",
     "cli/last_runs",
     "cli/open_exceptions",  # `recall status`
     "cli/payment_position",  # `recall status`

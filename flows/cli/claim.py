@@ -13,7 +13,7 @@ from typing import Any
 from flows.shared import db
 from flows.shared.runs import database
 from flows.shared.settings import Paths
-from flows.shared.words import PAYMENTS, STATES, reason_words
+from flows.shared.words import PAYMENTS, REASONS, STATES, reason_words
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,24 @@ class Claim:
     row: dict[str, Any]
     letters: list[dict[str, Any]]
     reviews: list[dict[str, Any]]
+    responses: list[dict[str, Any]]
 
     def next_step(self) -> str:
         """One line: what happens next to this claim."""
         r = self.row
         status, payment = r["status"], r["payment_status"]
+        if r["dispute_kind"] is not None and r["dispute_decision"] is None:
+            kind, since = r["dispute_kind"], r["dispute_opened_on"]
+            return f"A reviewer decides the customer's {kind} (opened {since})."
+        if status == "quarantined":
+            return (
+                "The customer corrects the details: a deficiency letter names them and the "
+                "reference to quote (reasons above), if the row has contact details."
+            )
+        if status == "cured":
+            return f"Nothing here: look up the claim that replaced it, {r['cured_by']}."
+        if status == "withdrawn":
+            return "Nothing more: the customer withdrew the claim (a letter confirms it)."
         if status == "duplicate":
             return f"Nothing: this row repeats claim {r['duplicate_of']}; look that one up."
         if status == "ineligible":
@@ -55,7 +68,8 @@ def find_claims(paths: Paths, campaign: str, ref: str) -> list[Claim]:
             ids = {"campaign": campaign, "claim_id": row["claim_id"]}
             letters = db.rows(con, "cli/claim_letters", **ids)
             reviews = db.rows(con, "cli/claim_reviews", **ids)
-            found.append(Claim(row, letters, reviews))
+            responses = db.rows(con, "cli/claim_responses", **ids)
+            found.append(Claim(row, letters, reviews, responses))
     return found
 
 
@@ -81,13 +95,16 @@ def print_claim(console: Any, claim: Claim, currency: str) -> None:
     facts.add_row("customer", escape(r["customer_name"]))
     contact = ", ".join(escape(c) for c in (r["email"], r["phone"]) if c)
     facts.add_row("contact", contact or "-")
-    facts.add_row("product", f"{escape(r['sku'])}, claimed {r['claim_date']}")
+    facts.add_row("product", f"{escape(r['sku'] or '-')}, claimed {r['claim_date']}")
     facts.add_row("state", state)
     reasons = reason_words(r["reasons"])
     if r["status"] == "review":
         reasons += reason_words(r["review_reasons"])
     if r["status"] == "duplicate":
         reasons.append(f"repeats claim {escape(r['duplicate_of'] or '')}")
+    if r["dispute_kind"] is not None:
+        decided = r["dispute_decision"] or "waiting for a reviewer"
+        reasons.append(f"{REASONS[r['dispute_kind']]} (since {r['dispute_opened_on']}): {decided}")
     for n, words in enumerate(reasons):
         facts.add_row("reasons" if n == 0 else "", escape(words))
     for n, words in enumerate(reason_words(r["expense_notes"])):
@@ -145,11 +162,25 @@ def print_claim(console: Any, claim: Claim, currency: str) -> None:
                 taken = f"not taken: {d['reason'] or d['outcome']}"
             reviews.add_row(
                 str(d["day"]),
-                escape(d["decision"] or ""),
+                escape((d["decision"] or "") + (" (dispute)" if d["dispute"] else "")),
                 money(d["amount"]),
                 escape(d["reviewer"] or ""),
                 escape(taken),
             )
         console.print(reviews)
+
+    if claim.responses:
+        answers = Table(title="Customer responses", title_justify="left")
+        for column in ("received", "response", "taken"):
+            answers.add_column(column, overflow="fold")
+        for a in claim.responses:
+            what = a["response"] or "?"
+            if a["amount"] is not None:
+                what += f" {money(a['amount'])}"
+            if a["score"] is not None:
+                what += f" {a['score']}/5"
+            taken = "taken" if a["outcome"] == "taken" else f"not taken: {a['reason']}"
+            answers.add_row(str(a["day"]), escape(what), escape(taken))
+        console.print(answers)
 
     console.print(f"[bold]next:[/bold] {claim.next_step()}")

@@ -11,6 +11,10 @@ STATES = {
     "review": "in review by our team",
     "offered": "offer made",
     "rejected": "rejected after review",
+    "withdrawn": "withdrawn by the customer",
+    "lapsed": "offer lapsed, not accepted in time",
+    "quarantined": "not read as a claim: details missing or unreadable",
+    "cured": "corrected by the customer: replaced by a later claim",
 }
 
 REASONS = {
@@ -20,6 +24,9 @@ REASONS = {
     "purchase_outside_window": "bought outside the period affected units were sold",
     "claim_after_deadline": "claimed after the claim deadline",
     "review_rejected": "a reviewer rejected the claim",
+    "cure_after_deadline": "the corrected details came after the cure deadline",
+    "dispute": "the customer disputes the offer",
+    "appeal": "the customer appeals the rejection",
     "harm": "the customer reports harm (injury or property damage)",
     "amount": "the amount is above the review threshold",
     "units": "more units than one customer may claim without review",

@@ -1,5 +1,5 @@
 -- one row per claim of the campaign that a reference names: its claim id, source record id, email or phone
--- reads: claims, entitlements, offers, payment_instructions, payouts · writes: nothing
+-- reads: claims, quarantine, disputes, review_decisions, entitlements, offers, payment_instructions, payouts · writes: nothing
 with ref as (
     select
         trim($ref) as text,
@@ -11,6 +11,24 @@ with ref as (
         end as phone_norm,
 ),
 
+rows_kept as (
+    -- claims, and quarantined rows (a deficiency letter gives their reference)
+    select
+        c.claim_id, c.ingest_seq, c.source_file, c.line_no, c.source_record_id,
+        c.customer_name, c.email, c.phone, c.sku, c.claim_date, c.status, c.reasons,
+        c.duplicate_of, null::varchar as cured_by,
+    from claims as c
+    where c.campaign = $campaign
+    union all
+    select
+        q.claim_id, q.ingest_seq, q.source_file, q.line_no, q.source_record_id,
+        q.customer_name, q.email, q.phone, null as sku, q.claim_date,
+        case when q.cured_by is null then 'quarantined' else 'cured' end as status, q.reasons,
+        null as duplicate_of, q.cured_by,
+    from quarantine as q
+    where q.campaign = $campaign
+),
+
 matched as (
     select
         c.*,
@@ -20,9 +38,8 @@ matched as (
             when lower(c.email) = r.email_norm then 'email'
             else 'phone'
         end as matched_by,
-    from claims as c, ref as r
-    where c.campaign = $campaign
-        and (
+    from rows_kept as c, ref as r
+    where (
             c.claim_id = r.text
             or c.source_record_id = r.text
             or lower(c.email) = r.email_norm
@@ -66,6 +83,10 @@ final as (
         m.status,
         m.reasons,
         m.duplicate_of,
+        m.cured_by,
+        dp.kind as dispute_kind,
+        dp.opened_on as dispute_opened_on,
+        dd.decision as dispute_decision,
         coalesce(o.tier, e.tier) as tier,
         coalesce(o.goodwill, e.goodwill) as goodwill,
         coalesce(o.bonus, e.bonus) as bonus,
@@ -89,6 +110,9 @@ final as (
     left join recall_claim_offers($campaign) as o on o.claim_id = m.claim_id
     left join latest_instruction as i on i.claim_id = m.claim_id
     left join latest_payout as p on p.payment_ref = i.payment_ref
+    left join disputes as dp on dp.claim_id = m.claim_id
+    left join review_decisions as dd
+        on dd.claim_id = m.claim_id and dd.dispute and dd.outcome = 'accepted'
     order by m.ingest_seq, m.line_no
 )
 

@@ -3,6 +3,7 @@
 select
     r.as_of as day,
     d.decision,
+    d.dispute,
     d.amount,
     d.reviewer,
     d.outcome,
