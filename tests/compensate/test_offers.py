@@ -12,9 +12,12 @@ from tests.conftest import insert_claim, insert_decision, insert_entitlement
 AS_OF = date(2026, 10, 15)
 
 
+TIERS = [{"name": "standard", "harm": "none", "pct": "0.15", "lo": "50", "hi": "300", "cap": "200"}]
+
+
 def offers(con, factor: str | None = None) -> dict[str, tuple[Decimal, ...]]:
     """claim_id → (goodwill, bonus, expenses, adjustment, total) of the offers made."""
-    db.run(con, "compensate/offer_candidates", campaign="C")
+    db.run(con, "compensate/offer_candidates", campaign="C", tiers=TIERS)
     db.run(con, "compensate/offers", campaign="C", run_id="r", factor=factor, as_of=AS_OF)
     found = con.sql(
         "select claim_id, goodwill, bonus, expenses, adjustment, total, source, prorate_factor "
@@ -81,6 +84,6 @@ def test_a_decided_offer_is_never_prorated(con):
 def test_a_claim_already_offered_gets_no_second_offer(con):
     entitled(con, "auto")
     first = offers(con)
-    db.run(con, "compensate/offer_candidates", campaign="C")
+    db.run(con, "compensate/offer_candidates", campaign="C", tiers=TIERS)
     assert con.sql("select count(*) from offer_candidates").fetchall() == [(0,)]
     assert offers(con) == first

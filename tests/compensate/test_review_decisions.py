@@ -146,7 +146,7 @@ def test_override_accepted_above_max_override_before_the_check_is_invalid_at_the
     con = duckdb.connect(str(workspace.paths.database))
     con.execute(
         "insert into review_decisions values (?, 'old', 2, 'r', ?, 'override', "
-        "1000000000000.00, 'Wang', '', 'accepted', null)",
+        "1000000000000.00, 'Wang', '', 'accepted', null, false)",
         [CAMPAIGN, ids["A"]],
     )
     con.close()
