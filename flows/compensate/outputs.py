@@ -19,7 +19,9 @@ SHEET = "review queue"
 DECISIONS = ("approve", "reject", "override")
 # the columns a reviewer fills in (flows.compensate.reviews.DECISION_COLUMNS reads them back)
 TO_FILL = ("decision", "amount", "reviewer", "note")
-WIDTHS = {"claim_id": 21, "customer_name": 18, "reasons": 40, "expense_notes": 24, "note": 30}
+# column widths in characters (a column not named: its header's)
+WIDTHS = {"claim_id": 21, "customer_name": 18, "reasons": 40, "expense_notes": 36, "note": 24}
+PIXELS_PER_CHARACTER = 7  # polars takes widths in pixels, xlsxwriter's set_column characters
 
 
 def write_review_queue(
@@ -50,11 +52,13 @@ def write_review_queue(
 
 
 def in_words(queue: pl.LazyFrame) -> pl.LazyFrame:
-    """The review reasons as staff words (`a;flag:vip` → `…; flagged vip`), as `reasons`."""
-    words = pl.col("review_reasons").map_elements(
-        lambda codes: "; ".join(reason_words(codes)), return_dtype=pl.String
-    )
-    return queue.with_columns(words.alias("review_reasons")).rename({"review_reasons": "reasons"})
+    """The review reasons and expense notes as staff words (`amount;flag:vip` → `the amount is
+    above the review threshold; flagged vip`); the reasons column is named `reasons`."""
+    words = [
+        pl.col(c).map_elements(lambda codes: "; ".join(reason_words(codes)), return_dtype=pl.String)
+        for c in ("review_reasons", "expense_notes")
+    ]
+    return queue.with_columns(words).rename({"review_reasons": "reasons"})
 
 
 def write_queue_workbook(frame: pl.DataFrame, target: Path, as_of: date) -> None:
@@ -70,7 +74,9 @@ def write_queue_workbook(frame: pl.DataFrame, target: Path, as_of: date) -> None
             worksheet=SHEET,
             column_formats={c: MONEY for c in money_columns(frame)},
             dtype_formats={pl.Date: "yyyy-mm-dd"},
-            column_widths={c: WIDTHS.get(c, max(10, len(c) + 2)) for c in frame.columns},
+            column_widths={
+                c: PIXELS_PER_CHARACTER * WIDTHS.get(c, max(10, len(c) + 2)) for c in frame.columns
+            },
             autofilter=True,
             freeze_panes=(1, 1),
         )

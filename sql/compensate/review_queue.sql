@@ -1,4 +1,4 @@
--- one row per claim waiting for a reviewer: why, amounts, reply-by, empty decision cells (§6a)
+-- one row per claim waiting for a reviewer: what a decision needs, empty decision cells (§6a)
 -- reads: claims, entitlements, review_waits · writes: nothing
 with waiting as (
     select
@@ -12,25 +12,25 @@ final as (
     select
         c.claim_id,
         recall_safe_text(c.customer_name) as customer_name,
-        recall_safe_text(c.source_file) as source_file,
-        recall_safe_text(c.source_record_id) as source_record_id,
         e.review_reasons,
-        c.harm,
-        array_to_string(c.flags, ';') as flags,
-        c.quantity,
-        e.tier,
-        e.goodwill,
-        e.bonus,
-        e.expenses,
         e.total,
         e.holdback,
-        e.expense_notes,
         w.reply_by,
         greatest($as_of - w.reply_by, 0) as days_overdue,
         null::varchar as decision,
         null::decimal(18, 2) as amount,
         null::varchar as reviewer,
         null::varchar as note,
+        e.goodwill,
+        e.bonus,
+        e.expenses,
+        e.expense_notes,
+        e.tier,
+        c.harm,
+        array_to_string(c.flags, ';') as flags,
+        c.quantity,
+        recall_safe_text(c.source_file) as source_file,
+        recall_safe_text(c.source_record_id) as source_record_id,
     from claims as c
     join entitlements as e using (claim_id)
     join waiting as w using (claim_id)

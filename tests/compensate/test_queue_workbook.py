@@ -24,7 +24,7 @@ def into_review(space: Workspace) -> dict[str, str]:
     space.write_csv(
         "a.csv",
         [
-            claim("A", 1, flags="vip"),
+            claim("A", 1, flags="vip", documented_expenses="80.00", expense_type="postage"),
             claim("B", 2, harm="injury"),
             claim("C", 3, purchase_price="12000.00", quantity="5"),
             claim("D", 4, flags="vip", purchase_price="12000.00", quantity="5"),
@@ -87,13 +87,26 @@ def test_queue_has_reasons_in_words_reply_by_days_overdue_and_empty_decision_col
     acknowledged(workspace)
     workspace.compensate(AS_OF + timedelta(days=REPLY_WITHIN_DAYS + 3))
     sheet = queue_sheet(workspace)
-    assert header(sheet)[-4:] == ["decision", "amount", "reviewer", "note"]
+    assert header(sheet)[:11] == [  # what a decision needs, on the first screen
+        "claim_id",
+        "customer_name",
+        "reasons",
+        "total",
+        "holdback",
+        "reply_by",
+        "days_overdue",
+        "decision",
+        "amount",
+        "reviewer",
+        "note",
+    ]
     assert column(sheet, "reasons") == [
         "flagged vip",
         "the customer reports harm (injury or property damage)",
         "the amount is above the review threshold",
         "the amount is above the review threshold; flagged vip",  # order as review_reasons
     ]
+    assert column(sheet, "expense_notes")[0] == "expenses not reimbursed: no receipt yet"
     reply_by = AS_OF + timedelta(days=REPLY_WITHIN_DAYS)
     assert {v.date() for v in column(sheet, "reply_by")} == {reply_by}  # type: ignore[attr-defined]
     assert column(sheet, "days_overdue") == [3, 3, 3, 3]
@@ -104,6 +117,7 @@ def test_queue_has_reasons_in_words_reply_by_days_overdue_and_empty_decision_col
     assert str(drop_down.sqref) == f"{decision_column}2:{decision_column}5"
     assert (drop_down.type, drop_down.formula1) == ("list", '"approve,reject,override"')
     assert sheet.freeze_panes == "B2"
+    assert sheet.column_dimensions["A"].width >= 20  # a claim id fits (widths in characters)
     rows = queue_csv(workspace)
     assert [(r["reply_by"], r["days_overdue"]) for r in rows] == [(str(reply_by), "3")] * 4
 
