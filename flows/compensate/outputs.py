@@ -21,6 +21,7 @@ DECISIONS = ("approve", "reject", "override")
 TO_FILL = ("decision", "amount", "reviewer", "note")
 # column widths in characters (a column not named: its header's)
 WIDTHS = {"claim_id": 21, "customer_name": 18, "reasons": 40, "expense_notes": 36, "note": 24}
+WIDTHS |= {"reply_by": 12, "decision": 12, "amount": 12, "reviewer": 14}
 PIXELS_PER_CHARACTER = 7  # polars takes widths in pixels, xlsxwriter's set_column characters
 
 
@@ -69,13 +70,15 @@ def write_queue_workbook(frame: pl.DataFrame, target: Path, as_of: date) -> None
     options = {"strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(target, options) as book:
         book.set_properties({"created": datetime.combine(as_of, time())})
+        money = money_columns(frame)  # 1,000,000.00 fits in 12 characters
         frame.write_excel(
             workbook=book,
             worksheet=SHEET,
-            column_formats={c: MONEY for c in money_columns(frame)},
+            column_formats=dict.fromkeys(money, MONEY),
             dtype_formats={pl.Date: "yyyy-mm-dd"},
             column_widths={
-                c: PIXELS_PER_CHARACTER * WIDTHS.get(c, max(10, len(c) + 2)) for c in frame.columns
+                c: PIXELS_PER_CHARACTER * WIDTHS.get(c, 12 if c in money else max(10, len(c) + 2))
+                for c in frame.columns
             },
             autofilter=True,
             freeze_panes=(1, 1),
@@ -86,7 +89,7 @@ def write_queue_workbook(frame: pl.DataFrame, target: Path, as_of: date) -> None
         for name in TO_FILL:
             at = frame.columns.index(name)
             shade = {"bg_color": "#FFF2CC"} | ({"num_format": MONEY} if name == "amount" else {})
-            sheet.set_column(at, at, WIDTHS.get(name, 12), book.add_format(shade))
+            sheet.set_column(at, at, WIDTHS[name], book.add_format(shade))
         at = frame.columns.index("decision")
         sheet.data_validation(
             1,
