@@ -27,7 +27,7 @@ final as (
         e.expense_notes,
         e.tier,
         c.harm,
-        array_to_string(c.flags, ';') as flags,
+        recall_safe_text(array_to_string(c.flags, ';')) as flags,
         c.quantity,
         recall_safe_text(c.source_file) as source_file,
         recall_safe_text(c.source_record_id) as source_record_id,

@@ -282,3 +282,17 @@ def test_queue_as_of_is_not_the_clock(workspace: Workspace):
     book = openpyxl.load_workbook(workspace.paths.out(CAMPAIGN, "review") / "queue.xlsx")
     assert book.properties.created is not None
     assert book.properties.created.date() == date(2026, 10, 15)
+
+
+def test_queue_text_from_customer_files_is_never_a_formula(workspace: Workspace):
+    workspace.write_csv(
+        "a.csv", [claim("=A", 1, customer_name="=HYPERLINK(1)", flags="=2+3", harm="injury")]
+    )
+    workspace.intake()
+    workspace.compensate()
+    [row] = queue_csv(workspace)
+    assert (row["customer_name"], row["flags"], row["source_record_id"]) == (
+        "'=HYPERLINK(1)",
+        "'=2+3",
+        "'=A",
+    )
