@@ -13,6 +13,7 @@ from flows.shared.files import FileRejected
 from flows.shared.inbox import inbox_files, ingest, stage_view
 from flows.shared.input_tables import FIELDS_OK, LINE_NO, blank_as_null, read_table
 from flows.shared.runs import Run
+from flows.shared.xlsx_numbers import exact_numbers
 
 DECISION_COLUMNS = ("claim_id", "decision", "amount", "reviewer", "note")
 
@@ -24,6 +25,11 @@ def _decisions_frame(path: Path, workdir: Path) -> pl.LazyFrame:
     missing = [c for c in ("claim_id", "decision") if c not in present]
     if missing:
         raise FileRejected(f"required column missing: {', '.join(missing)}")
+    if path.suffix.lower() == ".xlsx" and "amount" in present:  # numbers as Excel shows them
+        read = frame.collect()
+        sheet = [c for c in present if c not in (LINE_NO, FIELDS_OK)]  # the sheet's columns
+        exact = exact_numbers(path, sheet.index("amount"), read["amount"].to_list())
+        frame = read.with_columns(pl.Series("amount", exact, dtype=pl.String)).lazy()
     cells = [
         (blank_as_null(c) if c in present else pl.lit(None, pl.String)).alias(c)
         for c in DECISION_COLUMNS
