@@ -178,7 +178,14 @@ def make_offers(run: Run, decisions: LinesRead, responses: LinesRead) -> Compens
 def write_outputs(run: Run) -> list[Path]:
     """Instruction CSVs for every run that lacks its file, and the review queue (CSV + XLSX)."""
     written = write_instruction_files(run)
-    queue = run.con.sql(db.sql_text("compensate/review_queue"), params={"campaign": run.campaign})
+    queue = run.con.sql(
+        db.sql_text("compensate/review_queue"),
+        params={
+            "campaign": run.campaign,
+            "as_of": run.as_of,
+            "reply_within_days": run.config.review.reply_within_days,
+        },
+    )
     folder = owner_only(run.paths.out(run.campaign, "review"))
     write_review_queue(queue, folder, run.config.review.workbook_max_rows, run.as_of)
     return written

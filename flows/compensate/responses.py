@@ -12,6 +12,7 @@ RESPONSES = LineFiles(
     kind="responses",
     columns=("claim_id", "response", "amount", "evidence", "score", "note", "received_on"),
     required=("claim_id", "response"),
+    numbers=("amount", "score"),
     stage="stage_responses",
     record="compensate/responses",
     outcomes="compensate/response_outcomes",

@@ -10,6 +10,7 @@ DECISIONS = LineFiles(
     kind="reviews",
     columns=("claim_id", "decision", "amount", "reviewer", "note"),
     required=("claim_id", "decision"),
+    numbers=("amount",),
     stage="stage_decisions",
     record="compensate/review_decisions",
     outcomes="compensate/review_decision_outcomes",

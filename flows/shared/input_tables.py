@@ -267,22 +267,3 @@ def sink_stage(frame: pl.LazyFrame, path: Path, workdir: Path) -> tuple[Path, in
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(path.suffix.lower(), exc) from exc
     return stage, int(pl.scan_parquet(stage).select(pl.len()).collect().item())
-
-
-def line_table(
-    path: Path, workdir: Path, columns: Sequence[str], required: Sequence[str]
-) -> pl.LazyFrame:
-    """A file of lines for the campaign's claims (review decisions, responses: UTF-8 CSV, XLSX,
-    Parquet): header names in any case, `columns` as text (null when blank or absent), each
-    line's number and whether it had as many cells as the header. A required column missing
-    rejects the file."""
-    frame = read_table(path, "utf-8", None, workdir)
-    frame = frame.rename({c: c.strip().lower() for c in frame.collect_schema().names()})
-    present = frame.collect_schema().names()
-    missing = [c for c in required if c not in present]
-    if missing:
-        raise FileRejected(f"required column missing: {', '.join(missing)}")
-    cells = [
-        (blank_as_null(c) if c in present else pl.lit(None, pl.String)).alias(c) for c in columns
-    ]
-    return frame.select([*cells, pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK)])

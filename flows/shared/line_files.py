@@ -10,10 +10,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from flows.shared import db
+from flows.shared.files import FileRejected
 from flows.shared.inbox import inbox_files, ingest, stage_view
-from flows.shared.input_tables import line_table
+from flows.shared.input_tables import FIELDS_OK, LINE_NO, blank_as_null, read_table
 from flows.shared.runs import Run
+from flows.shared.xlsx_numbers import exact_numbers
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,38 @@ class LineFiles:
     kind: str
     columns: tuple[str, ...]
     required: tuple[str, ...]
+    numbers: tuple[str, ...]  # read from an XLSX numeric cell as Excel shows it
     stage: str
     record: str
     outcomes: str
     problems: str
     file_param: str
+
+
+def line_table(path: Path, workdir: Path, files: LineFiles) -> pl.LazyFrame:
+    """A file of lines (UTF-8 CSV, XLSX, Parquet): header names in any case, `columns` as text
+    (null when blank or absent), each line's number (an XLSX row number) and whether it had as
+    many cells as the header. A required column missing rejects the file."""
+    frame = read_table(path, "utf-8", None, workdir)
+    frame = frame.rename({c: c.strip().lower() for c in frame.collect_schema().names()})
+    present = frame.collect_schema().names()
+    missing = [c for c in files.required if c not in present]
+    if missing:
+        raise FileRejected(f"required column missing: {', '.join(missing)}")
+    numbers = [c for c in files.numbers if c in present]
+    if path.suffix.lower() == ".xlsx" and numbers:  # numbers as Excel shows them
+        read = frame.collect()
+        sheet = [c for c in present if c not in (LINE_NO, FIELDS_OK)]  # the sheet's columns
+        exact = [
+            pl.Series(c, exact_numbers(path, sheet.index(c), read[c].to_list()), dtype=pl.String)
+            for c in numbers
+        ]
+        frame = read.with_columns(exact).lazy()
+    cells = [
+        (blank_as_null(c) if c in present else pl.lit(None, pl.String)).alias(c)
+        for c in files.columns
+    ]
+    return frame.select([*cells, pl.col(LINE_NO).alias("line_no"), pl.col(FIELDS_OK)])
 
 
 def load_line_files(run: Run, files: LineFiles, **params: Any) -> LinesRead:
@@ -50,7 +81,7 @@ def load_line_files(run: Run, files: LineFiles, **params: Any) -> LinesRead:
     ready, left = inbox_files(run, files.kind)
     outcomes.update("left_file" for _ in left)
     problems += [f"{files.kind}/{outcome.message} (left for a later run)" for outcome in left]
-    read = partial(line_table, columns=files.columns, required=files.required)
+    read = partial(line_table, files=files)
     for path in ready:
 
         def load(stage: Path, sha256: str, seq: int, path: Path = path) -> int:

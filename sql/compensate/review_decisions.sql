@@ -10,6 +10,8 @@ with lines as (
             then cast(s.amount as decimal(18, 2)) end as parsed_amount,
         (select sum(o.total) from offers as o where o.claim_id = s.claim_id) as binding,
     from stage_decisions as s
+    -- a row without a decision is not a decision (a queue workbook's undecided rows, SPEC §6a)
+    where s.decision is not null or s.amount is not null or not s.__fields_ok
 ),
 
 checked as (
@@ -21,7 +23,7 @@ checked as (
         case
             when not l.__fields_ok then 'the line has not as many cells as the header'
             when l.claim_id is null then 'no claim_id'
-            when l.verb is null then 'no decision'
+            when l.verb is null then 'an amount without a decision (write override, or clear it)'
             when l.verb not in ('approve', 'reject', 'override')
                 then format('decision ''{}'' is not approve, reject or override', l.decision)
             when l.reviewer is null then 'no reviewer named'

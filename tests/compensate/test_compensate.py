@@ -198,8 +198,8 @@ def test_review_decisions(workspace: Workspace):
     assert (workspace.paths.out(CAMPAIGN, "review") / "queue.xlsx").exists()
     with (workspace.paths.out(CAMPAIGN, "review") / "queue.csv").open(encoding="utf-8") as fh:
         queue = list(csv.DictReader(fh))
-    assert [(q["review_reasons"], q["total"], q["holdback"]) for q in queue] == [
-        ("flag:vip", "180.00", "180.00")
+    assert [(q["reasons"], q["total"], q["holdback"]) for q in queue] == [
+        ("flagged vip", "180.00", "180.00")
     ] * 4
     ids = dict(workspace.query("select source_record_id, claim_id from claims"))
     decide(

@@ -96,7 +96,7 @@ def test_max_override_is_validated_as_money(workspace: Workspace):
         ("approve", "88.00", "Wang", "amount is given only with override"),
         ("reject", "0.00", "Wang", "amount is given only with override"),
         ("maybe", "", "Wang", "decision 'maybe' is not approve, reject or override"),
-        ("", "", "Wang", "no decision"),
+        ("", "88.00", "Wang", "an amount without a decision"),
         ("approve", "", "", "no reviewer"),
         ("override", "", "Wang", "override needs an amount"),
     ],
@@ -112,6 +112,22 @@ def test_other_malformed_decision_lines_are_invalid_with_their_reason(
     decide(workspace, [[ids["A"], "approve", "", "Wang", "corrected"]], "d2.csv")
     assert workspace.compensate().decisions == {"accepted": 1}
     assert status(workspace, "A") == "offered"
+
+
+def test_lines_without_a_decision_are_ignored_not_errors(workspace: Workspace):
+    ids = in_review(workspace, "A", "B", "C")
+    decide(
+        workspace,
+        [
+            [ids["A"], "", "", "", ""],
+            [ids["B"], " ", "", "Wang", "waiting for the photos"],
+            [ids["C"], "approve", "", "Wang", ""],
+        ],
+    )
+    summary = workspace.compensate()
+    assert summary.decisions == {"accepted": 1} and summary.decision_problems == []
+    assert outcomes(workspace) == [(4, "accepted", None)]
+    assert (status(workspace, "A"), status(workspace, "B")) == ("review", "review")
 
 
 def test_decision_problems_are_reported_with_file_line_and_reason(workspace: Workspace):
