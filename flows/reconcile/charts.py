@@ -69,7 +69,9 @@ def svg(figure: Figure) -> Markup:
 
 def burn_down_figure(burn: pl.DataFrame, currency: str, words: dict[str, str]) -> Figure:
     plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(9, 3.2))
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    figure, axis = plt.subplots(figsize=(11, 3.4))
     days = burn["day"].to_list()
     for column, label, colour in BURN_DOWN:
         values = [float(v) for v in burn[column].to_list()]
@@ -77,8 +79,9 @@ def burn_down_figure(burn: pl.DataFrame, currency: str, words: dict[str, str]) -
     axis.set_ylabel(currency)
     axis.set_ylim(bottom=0)
     _money_axis(axis.yaxis)
-    axis.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
-    figure.autofmt_xdate()
+    axis.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))
+    axis.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
+    axis.legend(frameon=False, fontsize=9, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
     return figure
 
 

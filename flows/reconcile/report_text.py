@@ -55,6 +55,7 @@ TEXT: dict[str, dict[str, str]] = {
         "(loaded, or loaded before from another file), quarantined, or not ours; a rejected "
         "statement loads nothing. Accounts and balances are in payout_files.csv and the "
         "workbook.",
+        "not_paid": "not paid",
         "add_up": "add up",
         "do_not_add_up": "do not add up",
     },
@@ -101,6 +102,7 @@ TEXT: dict[str, dict[str, str]] = {
         "payout_files_note": "已载入对账单的每笔记账交易均有归属：我们的付款（已载入，或之前"
         "从其他文件载入）、隔离，或不属于我们；被拒收的对账单不载入任何内容。账户和余额见 "
         "payout_files.csv 和工作簿。",
+        "not_paid": "未付款",
         "add_up": "相符",
         "do_not_add_up": "不符",
     },
@@ -175,8 +177,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 ITEMS: dict[str, dict[str, str]] = {
-    "en": {"instruction": "instruction", "payout": "payout", "all": "all {item}s"},
-    "zh-CN": {"instruction": "指令", "payout": "付款结果", "all": "全部{item}"},
+    "en": {"instruction": "instruction", "payout": "payout", "all": "all {item}s", "colon": ": "},
+    "zh-CN": {"instruction": "指令", "payout": "付款结果", "all": "全部{item}", "colon": "："},
 }
 
 

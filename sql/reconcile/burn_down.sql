@@ -12,17 +12,17 @@ with decided as (
 ),
 
 holdbacks as (
-    -- held from the day the claim went to review until its offer or decision; to the end while
-    -- it is still in review
+    -- held from the day the claim came in (it goes to review the night it is loaded) until its
+    -- offer or decision; to the end while it is still in review
     select
         e.holdback,
         r.as_of as held_on,
         case
-            when c.status <> 'review' then coalesce(o.made_on, d.decided_on, r.as_of)
+            when c.status <> 'review' then greatest(coalesce(o.made_on, d.decided_on), r.as_of)
         end as released_on,
     from entitlements as e
     join claims as c using (claim_id)
-    join runs as r on r.campaign = e.campaign and r.run_id = e.run_id
+    join runs as r on r.campaign = c.campaign and r.run_id = c.run_id
     left join offers as o using (claim_id)
     left join decided as d using (claim_id)
     where e.campaign = $campaign and e.holdback <> 0

@@ -27,7 +27,9 @@ final as (
         i.claim_id,
         recall_safe_text(p.payee) as payee,
         i.instructed,
-        i.paid,
+        -- a failed, returned or reversed payout, or one given back, paid nothing: told apart
+        case when i.item = 'payout' and i.class = 'failed' then null else i.paid end as paid,
+        case when i.item = 'payout' and i.class = 'failed' then i.paid end as not_paid,
         i.currency,
         i.day,
         i.age_days,

@@ -195,9 +195,11 @@ def test_a_holdback_is_drawn_while_in_review_and_released_by_the_offer(con):
     for run_id, as_of in (("r1", date(2026, 10, 1)), ("r2", date(2026, 10, 5))):
         insert(con, "runs", {"run_id": run_id, "campaign": "C", "flow": "compensate",
                              "as_of": as_of, "status": "completed"})  # fmt: skip
-    insert_claim(con, "k1", status="review")  # still in review: held back to the end
-    insert_entitlement(con, "k1", "harm", run_id="r1", holdback="5000.00")
-    insert_claim(con, "k2", status="offered")  # in review on day 1, its offer made on day 5
+    insert_claim(con, "k1", status="review", run_id="r1")  # still in review: held back to the end
+    insert_entitlement(con, "k1", "harm", run_id="r2", holdback="5000.00")  # computed again
+    insert_claim(
+        con, "k2", status="offered", run_id="r1"
+    )  # in review on day 1, its offer made on day 5
     insert_entitlement(con, "k2", "harm", run_id="r1", holdback="5000.00")
     insert_offer(con, "k2")
     con.execute("update offers set made_on = date '2026-10-05'")
@@ -220,26 +222,39 @@ def test_a_holdback_is_drawn_while_in_review_and_released_by_the_offer(con):
     )
 
 
-def test_the_tier_chart_labels_do_not_overlap():
-    import polars as pl
-
-    from flows.reconcile.charts import tier_figure
-
-    tiers = pl.DataFrame(
-        {
-            "tier": ["injury", "property", "standard"],
-            "committed": [Decimal("1234567.00"), Decimal("2345678.00"), Decimal("987654.00")],
-            "paid": [Decimal("1000000.00"), Decimal("12.00"), Decimal("900000.00")],
-        }
-    )
-    figure = tier_figure(tiers, "CNY")
+def labels_overlap(figure) -> list[str]:
+    """The tick labels of the figure that run into their neighbour."""
     figure.canvas.draw()
-    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    renderer = figure.canvas.get_renderer()
+    found = []
     for axis in figure.axes:
         for labels in (axis.get_xticklabels(), axis.get_yticklabels()):
-            boxes = [t.get_window_extent(renderer) for t in labels if t.get_text()]
-            for a, b in itertools.pairwise(boxes):
-                assert not a.overlaps(b), [t.get_text() for t in labels]
+            shown = [t for t in labels if t.get_text()]
+            boxes = [t.get_window_extent(renderer) for t in shown]
+            for (a, b), text in zip(itertools.pairwise(boxes), shown, strict=False):
+                if a.overlaps(b):
+                    found.append(text.get_text())
+    return found
+
+
+def test_the_chart_labels_do_not_overlap():
+    import polars as pl
+
+    from flows.reconcile.charts import burn_down_figure, tier_figure
+    from flows.reconcile.report_text import TEXT
+
+    tiers = pl.DataFrame(  # the demo's: ticks every 200,000 ran into each other
+        {
+            "tier": ["property", "standard"],
+            "committed": [Decimal("305668.31"), Decimal("1331514.06")],
+            "paid": [Decimal("294114.81"), Decimal("1277855.20")],
+        }
+    )
+    assert labels_overlap(tier_figure(tiers, "CNY")) == []
+    days = [date(2026, 10, 15), date(2026, 10, 22), date(2026, 10, 29), date(2026, 11, 20)]
+    money = [Decimal("2500000.00")] * 4
+    burn = pl.DataFrame({"day": days, "available": money, "committed": money, "paid": money})
+    assert labels_overlap(burn_down_figure(burn, "CNY", TEXT["en"])) == []
 
 
 def test_failed_payouts_are_not_told_as_paid(reconciled):
@@ -251,6 +266,16 @@ def test_failed_payouts_are_not_told_as_paid(reconciled):
     assert failed["paid"] is None and failed["not_paid"] > 0
     page = (summaries[-1].reports / "reconciliation.en.html").read_text(encoding="utf-8")
     assert "failed, returned or reversed: not paid" in page
+    # in the exceptions too: a failed payout's amount is not under paid
+    failed_payouts = [
+        r
+        for r in report_rows(summaries[-1], "exceptions.csv")
+        if (r["item"], r["class"]) == ("payout", "failed")
+    ]
+    assert failed_payouts and all(r["paid"] == "" and r["not_paid"] for r in failed_payouts)
+    txn = failed_payouts[0]["provider_txn_id"]
+    row = page[page.index(f'<span class="txn">{txn}</span>') :].split("</tr>")[0]
+    assert f"<s>{Decimal(failed_payouts[0]['not_paid']):,.2f}</s> not paid" in row
 
 
 def test_subtotals_come_under_their_group(reconciled):
