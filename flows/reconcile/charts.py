@@ -4,6 +4,7 @@ paid vs committed by tier, as inline SVG (no scripts, no network)."""
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -19,10 +20,11 @@ if TYPE_CHECKING:
 
     from flows.shared.runs import Run
 
-BURN_DOWN = (  # column, its legend in the report's words (report_text.TEXT), colour
-    ("available", "available", "#1f4e79"),
-    ("committed", "committed", "#c55a11"),
-    ("paid", "paid", "#548235"),
+BURN_DOWN = (  # column, its legend in the report's words (report_text.TEXT), colour, width
+    # available is drawn wide and light, so that committed, at the reserve, still shows it
+    ("available", "available", "#9dc3e6", 5.0),
+    ("committed", "committed", "#c55a11", 1.8),
+    ("paid", "paid", "#548235", 1.8),
 )
 
 
@@ -50,6 +52,9 @@ def _pyplot() -> Any:
 
     plt.rcParams.update({"svg.fonttype": "none", "font.size": 10, "axes.spines.top": False})
     plt.rcParams.update({"axes.spines.right": False, "svg.hashsalt": "recall"})
+    # Chinese labels: measured with a CJK font where the machine has one (the browser draws
+    # the SVG's text with its own fonts either way)
+    plt.rcParams["font.sans-serif"] = ["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC"]
     return plt
 
 
@@ -62,7 +67,10 @@ def _money_axis(axis: Any, nbins: int = 5) -> None:
 
 def svg(figure: Figure) -> Markup:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with warnings.catch_warnings():  # no CJK font here: the layout is measured without it
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        warnings.filterwarnings("ignore", "findfont: Font family .* not found", UserWarning)
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     drawn = buffer.getvalue()
     return Markup(drawn[drawn.index("<svg") :])
 
@@ -73,9 +81,9 @@ def burn_down_figure(burn: pl.DataFrame, currency: str, words: dict[str, str]) -
 
     figure, axis = plt.subplots(figsize=(11, 3.4))
     days = burn["day"].to_list()
-    for column, label, colour in BURN_DOWN:
+    for column, label, colour, width in BURN_DOWN:
         values = [float(v) for v in burn[column].to_list()]
-        axis.step(days, values, where="post", label=words[label], color=colour, linewidth=1.8)
+        axis.step(days, values, where="post", label=words[label], color=colour, linewidth=width)
     axis.set_ylabel(currency)
     axis.set_ylim(bottom=0)
     _money_axis(axis.yaxis)

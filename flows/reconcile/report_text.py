@@ -111,6 +111,7 @@ TEXT: dict[str, dict[str, str]] = {
 COLUMNS: dict[str, dict[str, str]] = {
     "en": {
         "what": "what needs doing",
+        "class": "class",
         "payment_ref": "payment ref",
         "provider_txn_id": "provider txn",
         "claim_id": "claim",
@@ -144,6 +145,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "zh-CN": {
         "what": "需要处理的事项",
+        "class": "分类",
         "payment_ref": "付款编号",
         "provider_txn_id": "渠道流水号",
         "claim_id": "索赔编号",
@@ -177,8 +179,20 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 ITEMS: dict[str, dict[str, str]] = {
-    "en": {"instruction": "instruction", "payout": "payout", "all": "all {item}s", "colon": ": "},
-    "zh-CN": {"instruction": "指令", "payout": "付款结果", "all": "全部{item}", "colon": "："},
+    "en": {
+        "instruction": "instruction",
+        "payout": "payout",
+        "all": "all {item}s",
+        "colon": ": ",
+        "tag": "({item})",
+    },
+    "zh-CN": {
+        "instruction": "指令",
+        "payout": "付款结果",
+        "all": "全部{item}",
+        "colon": "：",
+        "tag": "（{item}）",
+    },
 }
 
 
