@@ -77,10 +77,9 @@ def summary_rows(summary: ReconcileSummary) -> list[dict[str, Any]]:
         {"metric": "utilisation", "amount": None, "count": None, "note": f"{p.utilisation:.1%}"}
     )
     counts = [("instructions reissued in this run", summary.reissued)]
-    counts += [
-        (f"{ITEMS[r['item']]}: {r['what']}", r["count"])
+    counts += [  # each group's subtotal under it
+        (r["what"] if r["kind"] == "subtotal" else f"{ITEMS[r['item']]}: {r['what']}", r["count"])
         for r in class_rows(summary.classes)
-        if r["kind"] == "detail"
     ]
     rows += [{"metric": m, "amount": None, "count": n, "note": None} for m, n in counts]
     rows += [

@@ -279,7 +279,7 @@ def test_failed_payouts_are_not_told_as_paid(reconciled):
 
 
 def test_subtotals_come_under_their_group(reconciled):
-    from flows.reconcile.reports import class_rows
+    from flows.reconcile.reports import class_rows, summary_rows
 
     _, summaries = reconciled
     rows = class_rows(summaries[-1].classes)
@@ -291,6 +291,11 @@ def test_subtotals_come_under_their_group(reconciled):
     subtotal = rows[last_instruction]
     details = [r for r in rows if r["item"] == "instruction" and r["kind"] == "detail"]
     assert subtotal["count"] == sum(r["count"] for r in details)
+    # the Summary sheet the same way: the subtotal right under its group's rows
+    metrics = [r["metric"] for r in summary_rows(summaries[-1])]
+    under = max(i for i, m in enumerate(metrics) if m.startswith("instructions: "))
+    assert metrics[under + 1] == "all instructions"
+    assert metrics[under + 2].startswith("payouts: ")
 
 
 def test_codes_are_told_in_words(reconciled):
