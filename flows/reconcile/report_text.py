@@ -56,6 +56,7 @@ TEXT: dict[str, dict[str, str]] = {
         "statement loads nothing. Accounts and balances are in payout_files.csv and the "
         "workbook.",
         "not_paid": "not paid",
+        "per_currency": "per currency, below the cards",
         "add_up": "add up",
         "do_not_add_up": "do not add up",
     },
@@ -103,6 +104,7 @@ TEXT: dict[str, dict[str, str]] = {
         "从其他文件载入）、隔离，或不属于我们；被拒收的对账单不载入任何内容。账户和余额见 "
         "payout_files.csv 和工作簿。",
         "not_paid": "未付款",
+        "per_currency": "按币种列示，见卡片下方",
         "add_up": "相符",
         "do_not_add_up": "不符",
     },

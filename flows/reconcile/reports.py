@@ -100,7 +100,9 @@ def alert_words(alert: Any) -> str:
 
 def class_rows(classes: list[tuple[str, str, int, Decimal, Decimal]]) -> list[dict[str, Any]]:
     """The classes table: instructions, then payouts, each group's subtotal under it. Money a
-    payout did not pay (failed, returned, reversed, given back) is told apart from paid."""
+    payout did not pay (failed, returned, reversed, given back) is told apart from paid; what
+    payouts to refs not ours or in another currency moved is told per currency elsewhere
+    (summary.unmatched), never added here."""
     rows: list[dict[str, Any]] = []
     for item in ITEMS:
         group = [c for c in classes if c[0] == item]
@@ -108,6 +110,7 @@ def class_rows(classes: list[tuple[str, str, int, Decimal, Decimal]]) -> list[di
             continue
         for _, cls, count, instructed, paid in group:
             not_paid = item == "payout" and cls == "failed"
+            per_currency = item == "payout" and cls in UNMATCHED
             rows.append(
                 {
                     "kind": "detail",
@@ -116,8 +119,9 @@ def class_rows(classes: list[tuple[str, str, int, Decimal, Decimal]]) -> list[di
                     "what": CLASSES.get(cls, cls),
                     "count": count,
                     "instructed": instructed,
-                    "paid": None if not_paid else paid,
+                    "paid": None if not_paid or per_currency else paid,
                     "not_paid": paid if not_paid else None,
+                    "per_currency": per_currency,
                 }
             )
         details = [r for r in rows if r["item"] == item]
@@ -131,6 +135,7 @@ def class_rows(classes: list[tuple[str, str, int, Decimal, Decimal]]) -> list[di
                 "instructed": sum((r["instructed"] for r in details), Decimal(0)),
                 "paid": sum((r["paid"] or 0 for r in details), Decimal(0)),
                 "not_paid": sum((r["not_paid"] or 0 for r in details), Decimal(0)) or None,
+                "per_currency": False,
             }
         )
     return rows

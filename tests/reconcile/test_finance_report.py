@@ -324,6 +324,15 @@ def test_money_in_another_currency_is_told_apart_never_added(reconciled):
     assert usd and f"USD {usd[0].net:,.2f}" in page
     rows = report_rows(summary, "summary.csv")
     assert any(r["metric"].endswith(", USD") and r["amount"] == "" for r in rows)
+    # nor added in the classes table: what payouts to refs not ours or in another currency
+    # moved is told per currency; the payouts' subtotal is what the Paid card shows
+    from flows.reconcile.reports import class_rows
+
+    rows = class_rows(summary.classes)
+    mismatch = next(r for r in rows if (r["item"], r["class"]) == ("payout", "currency_mismatch"))
+    assert mismatch["paid"] is None and mismatch["per_currency"]
+    payouts = next(r for r in rows if (r["item"], r["kind"]) == ("payout", "subtotal"))
+    assert payouts["paid"] == summary.position.paid
 
 
 def test_regions_are_merged_by_their_aliases(con):
