@@ -24,7 +24,8 @@ TEXT: dict[str, dict[str, str]] = {
         "reserve.",
         "error": "Error",
         "warning": "Warning",
-        "other_currencies": "In other currencies, never added to the {currency} figures:",
+        "other_currencies": "Paid to references not ours or in another currency, per currency, "
+        "never added to the {currency} figures above:",
         "payouts_n": "payouts",
         "exceptions": "Needs a person",
         "exceptions_count": "{n} exceptions need a person",
@@ -76,7 +77,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_alerts": "无警报：余量为正，付款未超过已承诺补偿和储备金。",
         "error": "错误",
         "warning": "警告",
-        "other_currencies": "其他币种金额，从不计入 {currency} 数字：",
+        "other_currencies": "付给非我方付款编号或以其他币种付款的金额，按币种列示，从不计入上方 "
+        "{currency} 数字：",
         "payouts_n": "笔付款",
         "exceptions": "需人工处理",
         "exceptions_count": "{n} 项异常需人工处理",

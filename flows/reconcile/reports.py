@@ -230,7 +230,7 @@ def write_html(
         classes=class_rows(summary.classes),
         reissued=summary.reissued,
         payout_files=frames["Payout files"].rows(named=True),
-        other_currencies=[u for u in summary.unmatched if u.currency != summary.currency],
+        other_currencies=summary.unmatched,  # per currency, never added to the figures
         charts=drawn,
         burn_end=burn.row(-1, named=True),
         terms_days=run.config.payments.terms_days,
