@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -84,8 +84,10 @@ def burn_down_figure(burn: pl.DataFrame, currency: str, words: dict[str, str]) -
     for column, label, colour, width in BURN_DOWN:
         values = [float(v) for v in burn[column].to_list()]
         axis.step(days, values, where="post", label=words[label], color=colour, linewidth=width)
+        axis.plot(days, values, "o", color=colour, markersize=3)  # each day with an event
     axis.set_ylabel(currency)
     axis.set_ylim(bottom=0)
+    axis.set_xlim(days[0] - timedelta(days=1), days[-1] + timedelta(days=1))  # one day shows too
     _money_axis(axis.yaxis)
     axis.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))
     axis.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))

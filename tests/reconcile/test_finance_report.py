@@ -381,3 +381,18 @@ def test_the_report_is_in_the_campaigns_first_language_with_the_other_linked(rec
     assert '<a href="reconciliation.en.html" hreflang="en">English</a>' in first
     assert '<html lang="en">' in other and "Needs a person" in other and "需人工处理" not in other
     assert '<a href="reconciliation.html" hreflang="zh-CN">中文</a>' in other
+
+
+def test_a_burn_down_of_one_day_is_drawn_on_that_day():
+    import matplotlib.dates as mdates
+    import polars as pl
+
+    from flows.reconcile.charts import burn_down_figure
+    from flows.reconcile.report_text import TEXT
+
+    day, money = [date(2026, 10, 15)], [Decimal("2500000.00")]  # the first night's report
+    burn = pl.DataFrame({"day": day, "available": money, "committed": money, "paid": money})
+    axis = burn_down_figure(burn, "CNY", TEXT["en"]).axes[0]
+    low, high = (mdates.num2date(x).date() for x in axis.get_xlim())
+    assert (high - low).days <= 2 and low <= day[0] <= high
+    assert any(len(line.get_xdata()) == 1 for line in axis.get_lines())  # a marker on the day
