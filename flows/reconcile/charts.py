@@ -90,6 +90,8 @@ def burn_down_figure(burn: pl.DataFrame, currency: str, words: dict[str, str]) -
     axis.set_xlim(days[0] - timedelta(days=1), days[-1] + timedelta(days=1))  # one day shows too
     _money_axis(axis.yaxis)
     axis.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))
+    if (days[-1] - days[0]).days < 3:  # a few days: a tick on each, not every few hours
+        axis.set_xticks(days)
     axis.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
     axis.legend(frameon=False, fontsize=9, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
     return figure

@@ -396,3 +396,4 @@ def test_a_burn_down_of_one_day_is_drawn_on_that_day():
     low, high = (mdates.num2date(x).date() for x in axis.get_xlim())
     assert (high - low).days <= 2 and low <= day[0] <= high
     assert any(len(line.get_xdata()) == 1 for line in axis.get_lines())  # a marker on the day
+    assert [t.get_text() for t in axis.get_xticklabels()] == ["2026-10-15"]  # once
