@@ -14,8 +14,7 @@ with needs_a_person as (
         ) as urgency,
     from reconciliation_items as i
     where i.campaign = $campaign
-        and i.class <> 'matched'
-        and (i.class <> 'outstanding' or i.age_days > $terms_days)
+        and recall_needs_a_person(i.class, i.age_days, $terms_days::integer)
 ),
 
 final as (
