@@ -18,6 +18,7 @@ from flows.shared.progress import report
 from flows.shared.runlog import run_logger
 from flows.shared.runs import AsOfRefused
 from flows.shared.settings import Paths
+from flows.shared.words import ALERTS
 
 STEPS = ("intake", "compensate", "letters", "reconcile")
 # What each step needs to have completed tonight (SPEC §9: a failed step stops only what
@@ -63,7 +64,7 @@ def _outcome(step: str, result: Any) -> str:
     if step == "letters":
         written = f"{sum(result.counts.values()):,} letters"
         return f"{written}; {result.warning}" if result.warning else written
-    alerts = ", ".join(a.code for a in result.alerts) or "no alerts"
+    alerts = ", ".join(ALERTS.get(a.code, a.code) for a in result.alerts) or "no alerts"
     loaded = sum(1 for f in result.files if f.status == "loaded")
     rejected = sum(1 for f in result.files if f.status == "rejected")
     refused = f", {rejected} rejected (payout_files.csv says why)" if rejected else ""

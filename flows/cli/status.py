@@ -44,7 +44,8 @@ def campaign_status(paths: Paths, campaign: str, last: int = 10) -> Status:
         position, _ = reserve_position(con, config)
         letters = db.scalar(con, "select count(*) from letters where campaign = ?", [campaign])
         payments = db.rows(con, "cli/payment_position", campaign=campaign)[0]
-        exceptions = db.run(con, "cli/open_exceptions", campaign=campaign)
+        terms = config.payments.terms_days
+        exceptions = db.run(con, "cli/open_exceptions", campaign=campaign, terms_days=terms)
         # the clock is never read: reviews are aged at the as-of date of the campaign's last run
         as_of = db.scalar(con, "select max(as_of) from runs where campaign = ?", [campaign])
         reviews = db.rows(

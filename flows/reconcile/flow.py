@@ -40,6 +40,7 @@ from flows.shared.crash import crash_point
 from flows.shared.inbox import FileOutcome, ingest, load_waiting, stage_view
 from flows.shared.instructions import check_instruction_files, write_instruction_files
 from flows.shared.runs import Run, flow_run
+from flows.shared.words import CLASSES
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
@@ -194,7 +195,8 @@ def publish(summary: ReconcileSummary, currency: str) -> None:
     )
     create_table_artifact(
         [
-            {"item": i, "class": c, "count": n, "instructed": str(a), "paid": str(p)}
+            {"item": i, "class": c, "what": CLASSES.get(c, c), "count": n}
+            | {"instructed": str(a), "paid": str(p)}
             for i, c, n, a, p in summary.classes
         ],
         key="reconciliation-classes",

@@ -3,7 +3,6 @@ self-contained reconciliation.html with charts (inline SVG; no scripts, no netwo
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,21 +10,26 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup
 
+from flows.reconcile.charts import charts
+from flows.reconcile.report_text import TEXT, page_words, report_languages
 from flows.reconcile.statements import PAYOUT_FILES
 from flows.shared import db
 from flows.shared.crash import crash_point
 from flows.shared.files import atomic_path, owner_only
 from flows.shared.io import money_columns, write_workbook
 from flows.shared.settings import templates_dir
+from flows.shared.words import ALERTS, ALERTS_IN, CLASSES, CLASSES_IN
 
 if TYPE_CHECKING:
     from flows.reconcile.summary import ReconcileSummary
     from flows.shared.runs import Run
 
 SHEETS = ("Summary", "Exceptions", "By tier", "By region", "Aging", "Payout files")
-HTML_EXCEPTIONS = 200  # rows shown in the HTML report; the CSV and workbook hold them all
+# exceptions shown on the page; past this many the page says so and links exceptions.csv,
+# which holds them all (as the workbook does)
+HTML_EXCEPTIONS = 1000
+ITEMS = {"instruction": "instructions", "payout": "payouts"}
 
 
 UNMATCHED = {"unknown_ref": "paid to unknown refs", "currency_mismatch": "paid in another currency"}
@@ -47,6 +51,7 @@ def summary_rows(summary: ReconcileSummary) -> list[dict[str, Any]]:
         ("available (reserve + top-ups)", p.available),
         ("committed offers", p.offered),
         ("pending holdbacks", p.held_back),
+        ("committed (offers + pending holdbacks)", p.committed),
         ("headroom", p.headroom),
         ("instructed", t["instructed"]),
         ("paid (net of returns and reversals)", p.paid),
@@ -72,13 +77,76 @@ def summary_rows(summary: ReconcileSummary) -> list[dict[str, Any]]:
         {"metric": "utilisation", "amount": None, "count": None, "note": f"{p.utilisation:.1%}"}
     )
     counts = [("instructions reissued in this run", summary.reissued)]
-    counts += [(f"{item}s {cls}", n) for item, cls, n, _, _ in summary.classes]
+    counts += [  # each group's subtotal under it
+        (r["what"] if r["kind"] == "subtotal" else f"{ITEMS[r['item']]}: {r['what']}", r["count"])
+        for r in class_rows(summary.classes)
+    ]
     rows += [{"metric": m, "amount": None, "count": n, "note": None} for m, n in counts]
     rows += [
-        {"metric": f"alert ({a.severity})", "amount": None, "count": None, "note": a.message}
+        {
+            "metric": f"{a.severity}: {alert_words(a)}",
+            "amount": None,
+            "count": None,
+            "note": a.message,
+        }
         for a in summary.alerts
     ] or [{"metric": "alerts", "amount": None, "count": None, "note": "none"}]
     return rows
+
+
+def alert_words(alert: Any) -> str:
+    return ALERTS.get(alert.code, alert.code)
+
+
+def class_rows(classes: list[tuple[str, str, int, Decimal, Decimal]]) -> list[dict[str, Any]]:
+    """The classes table: instructions, then payouts, each group's subtotal under it. Money a
+    payout did not pay (failed, returned, reversed, given back) is told apart from paid; what
+    payouts to refs not ours or in another currency moved is told per currency elsewhere
+    (summary.unmatched), never added here."""
+    rows: list[dict[str, Any]] = []
+    for item in ITEMS:
+        group = [c for c in classes if c[0] == item]
+        if not group:
+            continue
+        for _, cls, count, instructed, paid in group:
+            not_paid = item == "payout" and cls == "failed"
+            per_currency = item == "payout" and cls in UNMATCHED
+            rows.append(
+                {
+                    "kind": "detail",
+                    "item": item,
+                    "class": cls,
+                    "what": CLASSES.get(cls, cls),
+                    "count": count,
+                    "instructed": instructed,
+                    "paid": None if not_paid or per_currency else paid,
+                    "not_paid": paid if not_paid else None,
+                    "per_currency": per_currency,
+                }
+            )
+        details = [r for r in rows if r["item"] == item]
+        rows.append(
+            {
+                "kind": "subtotal",
+                "item": item,
+                "class": None,
+                "what": f"all {ITEMS[item]}",
+                "count": sum(r["count"] for r in details),
+                "instructed": sum((r["instructed"] for r in details), Decimal(0)),
+                "paid": sum((r["paid"] or 0 for r in details), Decimal(0)),
+                "not_paid": sum((r["not_paid"] or 0 for r in details), Decimal(0)) or None,
+                "per_currency": False,
+            }
+        )
+    return rows
+
+
+def exception_words(frame: pl.DataFrame, terms_days: int) -> pl.DataFrame:
+    """A `what` column after `class`: the class in words (what needs doing)."""
+    words = CLASSES | {"outstanding": CLASSES["outstanding_past_terms"].format(days=terms_days)}
+    what = pl.col("class").replace_strict(words, default=pl.col("class"), return_dtype=pl.String)
+    at = frame.columns.index("class") + 1
+    return frame.insert_column(at, frame.select(what.alias("what")).to_series())
 
 
 def tables(run: Run, summary: ReconcileSummary) -> dict[str, pl.DataFrame]:
@@ -93,12 +161,18 @@ def tables(run: Run, summary: ReconcileSummary) -> dict[str, pl.DataFrame]:
         },
     )
     frames = {"Summary": summary_frame}
-    for sheet, statement in zip(
-        SHEETS[1:5],
-        ("reconcile/exceptions", "reconcile/by_tier", "reconcile/by_region", "reconcile/aging"),
-        strict=True,
-    ):
-        frames[sheet] = run.con.sql(db.sql_text(statement), params={"campaign": run.campaign}).pl()
+    aliases = run.config.regions.aliases
+    params: dict[str, dict[str, Any]] = {
+        "exceptions": {"terms_days": run.config.payments.terms_days},
+        "by_tier": {},
+        "by_region": {"aliases": list(aliases), "regions": list(aliases.values())},
+        "aging": {},
+    }
+    for sheet, (statement, more) in zip(SHEETS[1:5], params.items(), strict=True):
+        frames[sheet] = run.con.sql(
+            db.sql_text(f"reconcile/{statement}"), params={"campaign": run.campaign} | more
+        ).pl()
+    frames["Exceptions"] = exception_words(frames["Exceptions"], run.config.payments.terms_days)
     fates = pl.DataFrame(
         [{c: row.get(c) for c in PAYOUT_FILES} for row in summary.payout_files],
         schema=PAYOUT_FILES,
@@ -106,65 +180,6 @@ def tables(run: Run, summary: ReconcileSummary) -> dict[str, pl.DataFrame]:
     inert = "* replace (recall_safe_text(file) as file, recall_safe_text(message) as message)"
     frames["Payout files"] = run.con.from_arrow(fates.to_arrow()).select(inert).pl()
     return frames
-
-
-def _svg(figure: Any) -> Markup:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    svg = buffer.getvalue()
-    return Markup(svg[svg.index("<svg") :])
-
-
-def charts(run: Run, frames: dict[str, pl.DataFrame]) -> dict[str, Markup]:
-    """Reserve burn-down over time and paid vs committed by tier, as inline SVG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 10, "axes.spines.top": False})
-    plt.rcParams.update({"axes.spines.right": False, "svg.hashsalt": "recall"})
-    burn = run.con.sql(
-        db.sql_text("reconcile/burn_down"),
-        params={
-            "campaign": run.campaign,
-            "as_of": run.as_of,
-            "reserve": run.config.campaign.reserve,
-        },
-    ).pl()
-    out: dict[str, Markup] = {}
-    figure, axis = plt.subplots(figsize=(8, 3.4))
-    days = burn["day"].to_list()
-    for column, label, colour in (
-        ("available", "available reserve", "#1f4e79"),
-        ("offered", "committed offers", "#c55a11"),
-        ("paid", "paid", "#548235"),
-        ("remaining", "reserve remaining after payouts", "#7f7f7f"),
-    ):
-        values = [float(v) for v in burn[column].to_list()]
-        axis.step(days, values, where="post", label=label, color=colour, linewidth=1.8)
-    axis.set_ylabel(run.config.campaign.currency)
-    axis.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-    axis.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1, 0.5))
-    figure.autofmt_xdate()
-    out["burn_down"] = _svg(figure)
-    plt.close(figure)
-
-    tiers = frames["By tier"]
-    figure, axis = plt.subplots(figsize=(5.5, 1.2 + 0.6 * max(tiers.height, 1)))
-    names = tiers["tier"].to_list()
-    positions = range(len(names))
-    committed = [float(v) for v in tiers["committed"].to_list()]
-    paid = [float(v) for v in tiers["paid"].to_list()]
-    axis.barh([y + 0.2 for y in positions], committed, 0.4, label="committed", color="#c55a11")
-    axis.barh([y - 0.2 for y in positions], paid, 0.4, label="paid", color="#548235")
-    axis.set_yticks(list(positions), names)
-    axis.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-    axis.set_xlabel(run.config.campaign.currency)
-    axis.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1, 0.5))
-    out["by_tier"] = _svg(figure)
-    plt.close(figure)
-    return out
 
 
 def _cell(value: Any) -> str:
@@ -176,8 +191,16 @@ def _cell(value: Any) -> str:
 
 
 def write_html(
-    run: Run, summary: ReconcileSummary, frames: dict[str, pl.DataFrame], target: Path
+    run: Run,
+    summary: ReconcileSummary,
+    frames: dict[str, pl.DataFrame],
+    target: Path,
+    limit: int = HTML_EXCEPTIONS,
+    language: str = "en",
 ) -> None:
+    """reconciliation.html: what needs a person first (all of it, or the first `limit` and a
+    link to exceptions.csv), the cards, the burn-down ending on them, the tables; in
+    `language`, with links to the pages in the report's other languages."""
     env = SandboxedEnvironment(  # as the letters': sandboxed, and an unknown name fails
         loader=FileSystemLoader(templates_dir()),
         autoescape=select_autoescape(default=True),
@@ -187,29 +210,41 @@ def write_html(
     )
     env.filters["cell"] = _cell
     exceptions = frames["Exceptions"]
+    words = page_words(language)
+    drawn, burn = charts(run, frames, words["t"])
+    languages = report_languages(run.config.campaign.languages)
+    aliases = run.config.regions.aliases
     html = env.get_template("reconcile/reconciliation.html.j2").render(
+        **words,
+        language=language,
+        other_pages=[(lang, html_name(lang, languages)) for lang in languages if lang != language],
+        language_names={lang: TEXT[lang]["language"] for lang in TEXT},
+        class_words=CLASSES_IN[language],
+        region_aliases=", ".join(f"{a} → {r}" for a, r in aliases.items()),
         campaign=run.config.campaign,
         run_id=run.run_id,
         as_of=run.as_of,
         position=summary.position,
         totals=summary.totals,
         alerts=summary.alerts,
-        classes=summary.classes,
+        classes=class_rows(summary.classes),
         reissued=summary.reissued,
         payout_files=frames["Payout files"].rows(named=True),
-        other_currencies=[
-            (UNMATCHED[u.kind], u) for u in summary.unmatched if u.currency != summary.currency
-        ],
-        charts=charts(run, frames),
+        other_currencies=summary.unmatched,  # per currency, never added to the figures
+        charts=drawn,
+        burn_end=burn.row(-1, named=True),
+        terms_days=run.config.payments.terms_days,
+        alert_words=ALERTS_IN[language],
         tables={
             name: {"columns": frame.columns, "rows": frame.rows()}
             for name, frame in frames.items()
             if name in ("By tier", "By region", "Aging")
         },
         exceptions={
-            "columns": exceptions.columns,
-            "rows": exceptions.head(HTML_EXCEPTIONS).rows(),
+            "rows": exceptions.head(limit).rows(named=True),
             "total": exceptions.height,
+            "by_class": exceptions.group_by("class", "what", maintain_order=True).len().rows(),
+            "past_terms": exceptions.filter(pl.col("class") == "outstanding").height,
         },
         money_columns={c for f in frames.values() for c in money_columns(f)},
     )
@@ -227,9 +262,16 @@ def write_reports(run: Run, summary: ReconcileSummary) -> Path:
     crash_point("reconcile:reports")
     with atomic_path(folder / "reconciliation.xlsx", mode=0o600) as tmp:
         write_workbook(frames, tmp, run.as_of)
-    with atomic_path(folder / "reconciliation.html", mode=0o600) as tmp:
-        write_html(run, summary, frames, tmp)
+    languages = report_languages(run.config.campaign.languages)
+    for language in languages:
+        with atomic_path(folder / html_name(language, languages), mode=0o600) as tmp:
+            write_html(run, summary, frames, tmp, language=language)
     return folder
+
+
+def html_name(language: str, languages: list[str]) -> str:
+    """reconciliation.html in the report's first language, reconciliation.<lang>.html else."""
+    return "reconciliation.html" if language == languages[0] else f"reconciliation.{language}.html"
 
 
 def summary_markdown(summary: ReconcileSummary, currency: str) -> str:

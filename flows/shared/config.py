@@ -7,7 +7,15 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
 
-from flows.shared.config_operations import Letters, LocalText, Payments, Reconcile, Schedule, Source
+from flows.shared.config_operations import (
+    Letters,
+    LocalText,
+    Payments,
+    Reconcile,
+    Regions,
+    Schedule,
+    Source,
+)
 from flows.shared.config_rules import (
     HARMS,
     Budget,
@@ -41,6 +49,7 @@ class CampaignConfig(Strict):
     budget: Budget
     payments: Payments
     reconcile: Reconcile = Reconcile()
+    regions: Regions = Regions()
     letters: Letters = Letters()
     schedule: Schedule = Schedule()
     sources: list[Source] = []

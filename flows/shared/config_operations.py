@@ -81,6 +81,9 @@ class PayoutAccount(Strict):
 
 class Payments(Strict):
     max_reissues: int = Field(ge=0)
+    # an instruction with no payment this many days after it was made is an exception in the
+    # finance report (SPEC §7); sooner, it is only aged
+    terms_days: int = Field(default=14, ge=1, le=365)
     providers: list[Provider] = []
     accounts: list[PayoutAccount] = []
 
@@ -97,6 +100,27 @@ class Reconcile(Strict):
     statement_balance: Literal["reject", "load"] = "reject"
     # a warning alert once offers and holdbacks take more than this share of the reserve
     utilisation_warning: Decimal = Field(default=Decimal("0.90"), gt=0, le=1)
+
+
+class Regions(Strict):
+    """Region names written more than one way (SPEC §7): each alias is counted under its region."""
+
+    aliases: dict[str, str] = {}  # "East" = "华东": claims from "East" count under 华东
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_name_regions(cls, value: dict[str, str]) -> dict[str, str]:
+        for alias, region in value.items():
+            if not alias.strip() or not region.strip():
+                raise ValueError(f"an alias and its region need a name: {alias!r} = {region!r}")
+            if alias == region:
+                raise ValueError(f"{alias!r} is an alias of itself; leave it out")
+            if region in value:
+                raise ValueError(
+                    f"{alias!r} points at {region!r}, itself an alias (of {value[region]!r}); "
+                    f"point {alias!r} at {value[region]!r}"
+                )
+        return value
 
 
 class LocalText(Strict):

@@ -1,15 +1,30 @@
--- one row per customer region: offers, committed, paid and still owed
+-- one row per customer region, aliases merged ([regions] aliases): offers, committed, paid, owed
 -- reads: offers, claims, chain_totals · writes: nothing
-select
-    recall_safe_text(coalesce(k.region, '(none)')) as region,
-    count(*) as offers,
-    sum(o.total)::decimal(38, 2) as committed,
-    coalesce(sum(c.paid), 0)::decimal(38, 2) as paid,
-    coalesce(sum(c.outstanding), 0)::decimal(38, 2) as outstanding,
-    coalesce(sum(c.failed_not_reissued), 0)::decimal(38, 2) as failed_not_reissued,
-from offers as o
-join claims as k using (claim_id)
-left join chain_totals as c using (claim_id)
-where o.campaign = $campaign
-group by all
-order by region
+-- ($aliases[n] is counted under $regions[n]; a region named no other way stays as it is)
+with regions as (
+    select
+        o.total,
+        c.paid,
+        c.outstanding,
+        c.failed_not_reissued,
+        coalesce(($regions::varchar[])[list_position($aliases::varchar[], k.region)], k.region) as region,
+    from offers as o
+    join claims as k using (claim_id)
+    left join chain_totals as c using (claim_id)
+    where o.campaign = $campaign
+),
+
+final as (
+    select
+        recall_safe_text(coalesce(r.region, '(none)')) as region,
+        count(*) as offers,
+        sum(r.total)::decimal(38, 2) as committed,
+        coalesce(sum(r.paid), 0)::decimal(38, 2) as paid,
+        coalesce(sum(r.outstanding), 0)::decimal(38, 2) as outstanding,
+        coalesce(sum(r.failed_not_reissued), 0)::decimal(38, 2) as failed_not_reissued,
+    from regions as r
+    group by all
+    order by region
+)
+
+select * from final

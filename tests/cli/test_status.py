@@ -23,7 +23,9 @@ LONG_MESSAGE = (
 )
 
 
-def item(cls: str, ref: str, amount: str, kind: str = "instruction") -> dict[str, object]:
+def item(
+    cls: str, ref: str, amount: str, kind: str = "instruction", age: int = 0
+) -> dict[str, object]:
     return {
         "campaign": CAMPAIGN,
         "run_id": "20261114-001",
@@ -34,6 +36,7 @@ def item(cls: str, ref: str, amount: str, kind: str = "instruction") -> dict[str
         "instructed": amount if kind == "instruction" else None,
         "paid": amount if cls == "matched" or kind == "payout" else "0.00",
         "currency": "CNY",
+        "age_days": age,
     }
 
 
@@ -58,7 +61,8 @@ def reconciled(workspace: Workspace) -> Workspace:
         assert len(refs) == 2
         for values in [
             item("matched", refs[0], "100.00"),
-            item("outstanding", refs[1], "80.00"),
+            item("outstanding", refs[1], "80.00", age=14),  # within the 14-day payment terms
+            item("outstanding", "ref-late", "90.00", age=15),  # past them: needs a person
             item("failed", "ref-gone", "70.00"),
             item("failed", "ref-gone", "70.00", kind="payout"),  # the same case, not a second
             item("underpaid", "ref-short", "60.00"),
@@ -119,11 +123,14 @@ def test_status_shows_payments_exceptions_overdue_reviews_and_where_the_reports_
     )
     assert re.search(rf"instructed\s+│?\s*{count}\s+│?\s*{amount:,.2f}", text), text
     assert re.search(r"paid\s+│?\s*1\s+│?\s*100\.00", text), text
-    assert re.search(r"outstanding\s+│?\s*1\s+│?\s*80\.00", text), text
+    assert re.search(r"outstanding\s+│?\s*2\s+│?\s*170\.00", text), text
     assert re.search(r"failed\s+│?\s*1\s+│?\s*70\.00", text), text
-    # failed, underpaid and two unknown refs need a person; matched and outstanding do not; the
-    # payout that failed is counted with its instruction, once
-    exceptions = "open exceptions: 4 cases need a person\n  unknown_ref 2, failed 1, underpaid 1\n"
+    # failed, underpaid, two unknown refs and one past the terms need a person; matched and
+    # outstanding within the terms do not; the payout that failed counts with its instruction
+    exceptions = (
+        "open exceptions: 5 cases need a person\n"
+        "  unknown_ref 2, failed 1, outstanding_past_terms 1, underpaid 1\n"
+    )
     assert exceptions in text
     [(waiting,)] = reconciled.query("select count(*) from claims where status = 'review'")
     assert waiting == 1

@@ -413,8 +413,9 @@ def test_an_error_line_keeps_the_brackets_of_what_it_names(workspace: Workspace)
     assert result.output.index("Bank statements") < result.output.index("error: unbalanced")
     assert "warning: other.sta: statement 00000/001" in result.output
     folder = workspace.paths.out(CAMPAIGN, "reports") / str(ROUNDS[0])
-    html = (folder / "reconciliation.html").read_text(encoding="utf-8")
-    assert "WARNING · other.sta: statement 00000/001" in html and "[[payments.accounts]]" in html
+    html = (folder / "reconciliation.en.html").read_text(encoding="utf-8")
+    assert "Warning · a bank statement was rejected" in html
+    assert "(other.sta: statement 00000/001" in html and "[[payments.accounts]]" in html
     # the next day, the unbalanced file rejected: a warning alone, said with its brackets
     drop(workspace, "other_again.sta", other.replace("99999999", "88888888"))
     result = CliRunner().invoke(

@@ -29,7 +29,7 @@ def test_a_chart_drawn_at_two_times_has_the_same_bytes(monkeypatch):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from flows.reconcile.reports import _svg
+    from flows.reconcile.charts import svg as _svg
 
     drawn = []
     for epoch in ("1700000000", "1800000000"):
