@@ -1,30 +1,38 @@
 -- one row per day with a reserve event up to as_of, and as_of: available, committed, paid so far
--- reads: reserve_ledger, offers, entitlements, claims, runs, review_decisions, payouts, payment_instructions · writes: nothing
+-- reads: reserve_ledger, offers, review_decisions, runs, responses, entitlements, claims, payouts, payment_instructions · writes: nothing
 -- (the last row is the reserve position the cards show, shared/budget.Position: available =
 -- reserve + top-ups; committed = offers + holdbacks of claims in review; paid net of returns)
-with decided as (
-    -- the day a reviewer's decision was taken: a rejection releases the holdback then
-    select d.claim_id, min(r.as_of) as decided_on,
-    from review_decisions as d
-    join runs as r on r.campaign = d.campaign and r.run_id = d.run_id
-    where d.campaign = $campaign and d.outcome = 'accepted'
-    group by d.claim_id
+with released as (
+    -- the first day a claim's review ended: its offer, a reviewer's decision (a rejection
+    -- releases the holdback then), or the customer's withdrawal (SPEC §11)
+    select claim_id, min(day) as released_on,
+    from (
+        select claim_id, made_on as day from offers where campaign = $campaign
+        union all
+        select d.claim_id, r.as_of
+        from review_decisions as d
+        join runs as r on r.campaign = d.campaign and r.run_id = d.run_id
+        where d.campaign = $campaign and d.outcome = 'accepted'
+        union all
+        select w.claim_id, r.as_of
+        from responses as w
+        join runs as r on r.campaign = w.campaign and r.run_id = w.run_id
+        where w.campaign = $campaign and w.response = 'withdraw' and w.outcome = 'taken'
+    )
+    group by claim_id
 ),
 
 holdbacks as (
     -- held from the day the claim came in (it goes to review the night it is loaded) until its
-    -- offer or decision; to the end while it is still in review
+    -- review ended; to the end while it is still in review
     select
         e.holdback,
         r.as_of as held_on,
-        case
-            when c.status <> 'review' then greatest(coalesce(o.made_on, d.decided_on), r.as_of)
-        end as released_on,
+        case when c.status <> 'review' then greatest(rl.released_on, r.as_of) end as released_on,
     from entitlements as e
     join claims as c using (claim_id)
     join runs as r on r.campaign = c.campaign and r.run_id = c.run_id
-    left join offers as o using (claim_id)
-    left join decided as d using (claim_id)
+    left join released as rl using (claim_id)
     where e.campaign = $campaign and e.holdback <> 0
 ),
 

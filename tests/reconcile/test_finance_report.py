@@ -397,3 +397,26 @@ def test_a_burn_down_of_one_day_is_drawn_on_that_day():
     assert (high - low).days <= 2 and low <= day[0] <= high
     assert any(len(line.get_xdata()) == 1 for line in axis.get_lines())  # a marker on the day
     assert [t.get_text() for t in axis.get_xticklabels()] == ["2026-10-15"]  # once
+
+
+def test_a_holdback_is_released_by_a_withdrawal_and_counted_once_beside_a_supplement(con):
+    from flows.reconcile.charts import burn_down
+
+    for run_id, as_of in (("r1", date(2026, 10, 1)), ("r2", date(2026, 10, 4))):
+        insert(con, "runs", {"run_id": run_id, "campaign": "C", "flow": "compensate",
+                             "as_of": as_of, "status": "completed"})  # fmt: skip
+    insert_claim(con, "w", status="withdrawn", run_id="r1")  # withdrawn on day 4 (SPEC §11)
+    insert_entitlement(con, "w", "harm", run_id="r1", holdback="5000.00")
+    insert(con, "responses", {"campaign": "C", "file_sha256": "f", "line_no": 2, "run_id": "r2",
+                              "claim_id": "w", "response": "withdraw", "outcome": "taken"})  # fmt: skip
+    insert_claim(con, "s", status="offered", run_id="r1")  # offered day 1, a supplement day 4
+    insert_entitlement(con, "s", "harm", run_id="r1", holdback="5000.00")
+    insert_offer(con, "s")
+    insert_offer(con, "s", version=2)
+    con.execute("update offers set made_on = case offer_version when 1 then date '2026-10-01' "
+                "else date '2026-10-04' end")  # fmt: skip
+    [(offered,)] = con.execute("select sum(total) from offers").fetchall()
+    burn = burn_down(con, "C", date(2026, 10, 9), Decimal("100000.00"))
+    by_day = {r["day"]: r["committed"] for r in burn.rows(named=True)}
+    assert by_day[date(2026, 10, 1)] == Decimal("5000.00") + offered / 2  # w held, s's offer
+    assert by_day[date(2026, 10, 9)] == offered  # w released, s's two versions
