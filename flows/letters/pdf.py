@@ -132,8 +132,9 @@ def first_page(pdf: LetterPdf, letter: Printed) -> None:
     sender = pdf.sender
     if sender["company"]:
         back = " · ".join([sender["company"], *sender["address"][:1]])
-        fits = break_lines(back, WINDOW_W, pdf.measure(6.5))[0]  # the window shows no more
-        pdf.put(WINDOW_X, WINDOW_Y + 4, fits, 6.5, GREY)
+        if pdf.measure(6.5)(back) > WINDOW_W:  # the window shows no more: the company alone
+            back = break_lines(sender["company"], WINDOW_W, pdf.measure(6.5))[0]
+        pdf.put(WINDOW_X, WINDOW_Y + 4, back, 6.5, GREY)
     measure = pdf.measure(SIZE)
     lines = [ln for part in letter.recipient for ln in break_lines(part, WINDOW_W, measure)]
     for n, line in enumerate(lines[:7]):  # seven lines fill the window

@@ -250,3 +250,30 @@ def test_the_same_letters_give_the_same_bytes(tmp_path):
     first, _ = post(tmp_path / "a", *rows)
     second, _ = post(tmp_path / "b", *rows)
     assert first.read_bytes() == second.read_bytes()
+
+
+def with_sender(**changes: Any) -> Any:
+    sender = None
+    if changes:
+        assert CONFIG.letters.sender is not None
+        sender = CONFIG.letters.sender.model_copy(update=changes)
+    letters = CONFIG.letters.model_copy(update={"sender": sender})
+    return CONFIG.model_copy(update={"letters": letters})
+
+
+def test_the_logo_of_the_sender_is_printed_on_the_first_page(tmp_path):
+    from PIL import Image
+    from pypdf import PdfReader
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), (31, 78, 121)).save(logo)
+    path, _ = post(tmp_path, letter_row(), config=with_sender(logo=logo))
+    assert len(PdfReader(path).pages[0].images) == 1
+
+
+def test_without_a_sender_the_letter_is_headed_by_the_campaign_and_its_hotline(tmp_path):
+    _, text = post(tmp_path, letter_row(language="en"), config=with_sender())
+    head = text.splitlines()[:4]
+    assert any("K3 electric kettle" in line for line in head), head
+    assert any("400-000-0000" in line for line in head), head
+    assert "None" not in text
