@@ -277,3 +277,46 @@ def test_without_a_sender_the_letter_is_headed_by_the_campaign_and_its_hotline(t
     assert any("K3 electric kettle" in line for line in head), head
     assert any("400-000-0000" in line for line in head), head
     assert "None" not in text
+
+
+GOLDEN_PAGES = Path(__file__).resolve().parent.parent / "golden" / "print"
+PAGES = {
+    "offer.zh-CN": letter_row(prorate_factor="0.958522", expense_notes="expense_no_evidence"),
+    "rejection.en": letter_row(
+        language="en",
+        customer_name="Mary Carter",
+        postal_address="12 Long Road, Flat 4B\nLondon SW1A 1AA",
+        kind="rejection",
+        letter_id="c-0000001-rejection-v1",
+        sku="K2-220",
+        reasons="not_affected_sku;serial_out_of_range",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_printed_page_looks_like_its_golden_image(tmp_path, name):
+    """The page as a picture (pdftoppm, 30 dpi, grey): layout drift shows as a difference; a
+    font's anti-aliasing does not (mean difference under 2 of 255, few pixels far off)."""
+    import os
+
+    from PIL import Image, ImageChops
+
+    path, _ = post(tmp_path, PAGES[name])
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-gray", "-png", "-singlefile", str(path), str(tmp_path / "p")],
+        check=True,
+    )
+    got = Image.open(tmp_path / "p.png").convert("L")
+    golden = GOLDEN_PAGES / f"{name}.png"
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN_PAGES.mkdir(exist_ok=True)
+        got.save(golden, optimize=True)
+    expected = Image.open(golden).convert("L")
+    assert got.size == expected.size
+    diff = ImageChops.difference(got, expected)
+    histogram = diff.histogram()
+    pixels = got.size[0] * got.size[1]
+    mean = sum(level * count for level, count in enumerate(histogram)) / pixels
+    far = sum(histogram[96:]) / pixels
+    assert mean < 2 and far < 0.005, (mean, far, f"look at {tmp_path / 'p.png'} and {golden}")
