@@ -104,15 +104,20 @@ class LetterPdf(FPDF):
             self.set_draw_color(*BLUE)
             self.line(LEFT, 18, RIGHT, 18)
             return
-        if sender.get("logo"):
-            self.image(sender["logo"], x=RIGHT - 30, y=10, h=16, keep_aspect_ratio=True)
-        self.put(LEFT, 17, sender["company"] or letter.subject, 13, BLUE, bold=True)
+        room = WIDTH
+        if sender.get("logo"):  # fitted into a 35 × 16 mm box at the top right
+            self.image(sender["logo"], x=RIGHT - 35, y=10, w=35, h=16, keep_aspect_ratio=True)
+            room -= 40
+        name = break_lines(sender["company"] or letter.subject, room, self.measure(12.5))
+        for n, line in enumerate(name[:2]):
+            self.put(LEFT, 17 + n * 5, line, 12.5, BLUE, bold=True)
         reach = " · ".join(filter(None, [sender["hotline"], sender["email"]]))
-        for n, line in enumerate([*sender["address"], reach]):
-            self.put(LEFT, 22.5 + n * 3.8, line, 8, GREY)
+        lines = [*sender["address"], reach]
+        for n, line in enumerate(lines):  # at most 3 address lines ([letters.sender]): 4 here
+            self.put(LEFT, 17 + 5 * len(name[:2]) + n * 3.4, line, 8, GREY)
         self.set_draw_color(*BLUE)
         self.set_line_width(0.4)
-        self.line(LEFT, 38, RIGHT, 38)
+        self.line(LEFT, 39.5, RIGHT, 39.5)
         self.set_line_width(0.2)
 
     def footer(self) -> None:

@@ -112,7 +112,7 @@ class Sender(Strict):
     """The letterhead of post letters (SPEC §6a): who writes, where from, how to call."""
 
     company: str = Field(min_length=1)
-    address: list[str] = []
+    address: list[str] = Field(default=[], max_length=3)  # lines under the company name
     hotline: str | None = None  # the campaign's hotline when left out
     email: str | None = None
     logo: Path | None = None  # PNG or JPEG; a relative path is next to the campaign file

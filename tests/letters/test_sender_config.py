@@ -74,3 +74,9 @@ def test_payment_method_words_are_needed_for_every_campaign_language(tmp_path):
     assert "payments.method" in message and "zh-CN" in message
     path.write_text(text, "utf-8")
     assert load_campaign(path).payments.method == {}  # left out: letters use general words
+
+
+def test_sender_address_of_more_than_three_lines_is_refused(tmp_path):
+    four = SENDER.replace('"Shanghai 200000"]', '"Shanghai 200000", "China", "Asia"]')
+    message = refused(campaign(tmp_path, four))
+    assert "letters.sender.address" in message and "at most 3" in message
