@@ -24,7 +24,7 @@ FONT_CANDIDATES = (
 # 20 mm from the left, 45 mm from the top, 85 × 45 mm, the sender's line at its top.
 LEFT, RIGHT, WIDTH = 25.0, 190.0, 165.0
 WINDOW_X, WINDOW_Y, WINDOW_W, WINDOW_H = 25.0, 45.0, 80.0, 45.0
-BOX_X, BOX_Y, BOX_W = 120.0, 50.0, 70.0  # date and reference
+BOX_X, BOX_Y, BOX_W = 120.0, 50.5, 70.0  # date and reference
 BODY_TOP, NEXT_TOP, BODY_BOTTOM = 104.0, 26.0, 276.0
 SIZE, LINE, GAP = 10.5, 5.2, 2.6  # body font (pt), line pitch and paragraph gap (mm)
 AMOUNT_W, INDENT = 40.0, 5.0  # table amount column; list item indent
@@ -145,12 +145,14 @@ def first_page(pdf: LetterPdf, letter: Printed) -> None:
     for n, line in enumerate(lines[:7]):  # seven lines fill the window
         pdf.put(WINDOW_X, WINDOW_Y + 11 + n * 4.8, line, SIZE)
     pdf.set_draw_color(*GREY)
-    pdf.rect(BOX_X, BOX_Y, BOX_W, 20)
+    pdf.rect(BOX_X, BOX_Y, BOX_W, 13.5)
+    # the box's rows share the baselines of the recipient's first two lines (name, address):
+    # read as text, each row is on a line of its own with them
     for n, (label, value) in enumerate(
         [(letter.labels["reference"], letter.reference), (letter.labels["date"], letter.date)]
     ):
-        pdf.put(BOX_X + 3, BOX_Y + 7 + n * 8, label, 8, GREY)
-        pdf.put(BOX_X + 22, BOX_Y + 7 + n * 8, value, SIZE, bold=n == 0)
+        pdf.put(BOX_X + 3, WINDOW_Y + 11 + n * 4.8, label, 8, GREY)
+        pdf.put(BOX_X + 22, WINDOW_Y + 11 + n * 4.8, value, SIZE, bold=n == 0)
     pdf.put(LEFT, BODY_TOP - 8, letter.subject, 11.5, BLUE, bold=True)
 
 

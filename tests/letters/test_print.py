@@ -127,13 +127,47 @@ def test_no_email_or_word_is_broken_across_lines_and_no_line_starts_with_a_space
     ]
     _, text = post(tmp_path, *rows)
     assert text.count(EMAIL) == 2 * 2, text  # letterhead and the receipt note, whole
+    assert_no_stray_space(text)
+    raw = pdf_text(Path(tmp_path / "run" / "post" / "batch-00001.pdf"), "-raw")
+    assert not [line for line in raw.splitlines() if line.startswith(" ")]
+
+
+def assert_no_stray_space(text: str) -> None:
+    """Text starts at column 0 (the margin); an indent is the layout's (the reference box, a
+    list item's hanging indent under its bullet), never a space in the text."""
+    previous = ""
     for line in text.splitlines():
         body = line.lstrip(" ")
         indent = len(line) - len(body)
-        assert not (0 < indent < 4), repr(line)  # the margin is column 0; a stray space is not
+        if 0 < indent < 4:  # the continuation of a list item, or a stray space
+            assert previous.lstrip().startswith("•") or previous.startswith(" " * indent), line
         assert not re.match(r"[，。：；、！？）」』”]", body), repr(line)
-    raw = pdf_text(Path(tmp_path / "run" / "post" / "batch-00001.pdf"), "-raw")
-    assert not [line for line in raw.splitlines() if line.startswith(" ")]
+        previous = line if body else ""
+
+
+def test_no_line_of_a_rejection_or_acknowledgement_starts_with_a_space(tmp_path):
+    reasons = "not_affected_sku;serial_out_of_range;purchase_outside_window;claim_after_deadline"
+    rows = [
+        letter_row(
+            n,
+            language=language,
+            kind=kind,
+            letter_id=f"c-{n:07d}-{kind}-v1",
+            reasons=reasons,
+            postal_address=address,
+        )
+        for n, (language, kind, address) in enumerate(
+            [
+                ("en", "rejection", "1 Road"),
+                ("zh-CN", "rejection", "上海市 1 号"),
+                ("en", "acknowledgement", "1 Road"),
+                ("zh-CN", "acknowledgement", "上海市 1 号"),
+            ]
+        )
+    ]
+    _, text = post(tmp_path, *rows)
+    assert_no_stray_space(text)
+    assert not [line for line in text.splitlines() if re.match(r" {4,}\S", line)], text
 
 
 def test_line_breaking_keeps_latin_words_emails_and_numbers_whole():
