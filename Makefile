@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Debian packages the project needs at run time; installed only when missing.
 DEB_PACKAGES := fonts-wqy-microhei
-# ...and for the tests: a real browser to render the finance report in
-TEST_DEB_PACKAGES := chromium
+# ...and for the tests: a real browser to render the finance report in, poppler-utils to read
+# post letters back as a person reads them (pdftotext)
+TEST_DEB_PACKAGES := chromium poppler-utils
 
 .PHONY: demo test lint bench sysdeps clean
 

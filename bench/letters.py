@@ -115,6 +115,32 @@ def weasyprint_one_document(letters: list[dict[str, Any]], batch: Batch, folder:
     return len(document.pages) / (time.perf_counter() - started)
 
 
+def print_rate(batch: Batch, posts: list[dict[str, Any]], folder: Path) -> tuple[int, float]:
+    """Pages and pages/s of post letters written as batch PDFs of 500 (the flow's writer)."""
+    from pypdf import PdfReader
+
+    post_batches = [
+        replace(batch, number=1000 + i, channel="post", letters=posts[s : s + 500])
+        for i, s in enumerate(range(0, len(posts), 500))
+    ]
+    seconds = run_batches(post_batches)
+    pages = sum(len(PdfReader(p).pages) for p in folder.glob("*.pdf"))
+    return pages, pages / seconds
+
+
+def print_only(post_letters: int = 2_000) -> str:
+    """The letters print part alone: `python -c "from bench.letters import print_only as p;
+    print(p())"`."""
+    work = Path(tempfile.mkdtemp(prefix="recall-bench-print-"))
+    try:
+        pages, rate = print_rate(
+            template_batch(work / "run"), due_letters(post_letters, "post"), work / "run" / "post"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return f"{pages:,} pages in {pages / rate:.2f} s = {rate:,.0f} pages/s"
+
+
 def main(email_letters: int = 50_000, post_letters: int = 2_000) -> list[str]:
     work = Path(tempfile.mkdtemp(prefix="recall-bench-letters-"))
     try:
@@ -133,15 +159,7 @@ def main(email_letters: int = 50_000, post_letters: int = 2_000) -> list[str]:
         )
         ours = written / seconds
         posts = due_letters(post_letters, "post")
-        post_batches = [
-            replace(batch, number=1000 + i, channel="post", letters=posts[s : s + 500])
-            for i, s in enumerate(range(0, len(posts), 500))
-        ]
-        seconds = run_batches(post_batches)
-        from pypdf import PdfReader
-
-        pages = sum(len(PdfReader(p).pages) for p in (work / "run" / "post").glob("*.pdf"))
-        pdf_rate = pages / seconds
+        pages, pdf_rate = print_rate(batch, posts, work / "run" / "post")
         (work / "weasy").mkdir()
         weasy = weasyprint_one_by_one(posts[:4], batch, work / "weasy")
         weasy_document = weasyprint_one_document(posts[:100], batch, work / "weasy")

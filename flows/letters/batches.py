@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.letters.render import render, render_sms
+from flows.letters.render import Printed, render, render_print, render_sms
 from flows.letters.sms import SmsTooLong, encoding, segments, units
 
 
@@ -32,6 +32,9 @@ class Batch:
     reply_within_days: int
     evidence_to: str
     letters: list[dict[str, Any]] = field(default_factory=list)
+    # the letterhead of post letters: company, address lines, hotline, email, logo (a path)
+    sender: dict[str, Any] | None = None
+    payment_method: dict[str, str] = field(default_factory=dict)  # per language
 
 
 def exit_with_parent() -> None:
@@ -58,14 +61,19 @@ def context(batch: Batch, row: dict[str, Any]) -> dict[str, Any]:
     language = row["language"]
     notes = [n for n in (row["expense_notes"] or "").split(";") if n]
     capped = "expense_capped" in notes
+    printed = batch.channel == "post"
+    name, address = row["customer_name"], row["postal_address"]
+    if printed:  # a tab marks a table cell in print layout: customer text never does
+        name, address = name.replace("\t", " "), address and address.replace("\t", " ")
     return {
         "letter": {
             "id": row["letter_id"],
             "date": batch.letter_date,
             "language": language,
             "kind": row["kind"],
+            "layout": "print" if printed else "text",
         },
-        "customer": {"name": row["customer_name"], "address": row["postal_address"]},
+        "customer": {"name": name, "address": address},
         "claim": {
             "id": row["claim_id"],
             "sku": row["sku"],
@@ -96,6 +104,7 @@ def context(batch: Batch, row: dict[str, Any]) -> dict[str, Any]:
         "reasons": [r for r in (row["reasons"] or "").split(";") if r],
         "reply_by": batch.letter_date + timedelta(days=batch.reply_within_days),
         "payment_days": batch.payment_days,
+        "payment_method": batch.payment_method.get(language),
         "evidence_to": batch.evidence_to,
     }
 
@@ -154,11 +163,18 @@ def write_batch(batch: Batch) -> list[dict[str, Any]]:
     )
     staging = channel_dir / f".{final.name}.tmp"
     staging.unlink(missing_ok=True)  # left by a crashed attempt
-    rows, post, lines = [], [], []
+    rows, lines = [], []
+    post: list[tuple[str, Printed]] = []
     for row in batch.letters:
         language = row["language"]
         if batch.channel == "sms":
             html, text = "", _sms(batch, row)
+        elif batch.channel == "post":
+            html, text = "", ""
+            args = (batch.templates_dir, batch.locales[language], batch.campaign["currency"])
+            post.append(
+                (row["letter_id"], render_print(*args, language, row["kind"], context(batch, row)))
+            )
         else:
             html, text = render(
                 batch.templates_dir,
@@ -169,9 +185,7 @@ def write_batch(batch: Batch) -> list[dict[str, Any]]:
                 context(batch, row),
                 html=batch.channel == "email",
             )
-        if batch.channel == "post":
-            post.append((row["letter_id"], text))
-        else:
+        if batch.channel != "post":
             lines.append(_message(batch, row, html, text))
         rows.append(
             {
@@ -191,7 +205,9 @@ def write_batch(batch: Batch) -> list[dict[str, Any]]:
     if post:
         from flows.letters.pdf import batch_pdf  # fpdf2 is loaded only by workers writing post
 
-        pdf, ranges = batch_pdf(post, batch.letter_date)
+        sender = batch.sender or {"company": None, "address": [], "email": None, "logo": None}
+        sender = sender | {"hotline": sender.get("hotline") or batch.campaign["hotline"]}
+        pdf, ranges = batch_pdf(post, batch.letter_date, sender)
         with open(staging, "xb", opener=owner_only_file) as out:
             out.write(pdf)
         pages = {lid: f"{a}-{b}" for lid, a, b in ranges}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -76,6 +77,10 @@ def environment(
     env.filters["percent"] = lru_cache(maxsize=256)(
         lambda rate: format_percent(Decimal(rate), locale=parsed)
     )
+    # the pro-rata share every customer receives: 95.85 %, never a bare factor
+    env.filters["share"] = lru_cache(maxsize=256)(
+        lambda rate: format_percent(Decimal(rate), "#,##0.00%", locale=parsed)
+    )
     if html:
         # the shared print styles have no variables: render them once, not once per letter
         css = env.get_template("letters/_print.css.j2").render()
@@ -102,6 +107,57 @@ def render(
     return page.render(context), text.render(context)
 
 
+@dataclass(frozen=True)
+class Printed:
+    """A post letter as pdf.py lays it out: the recipient for the envelope window, the reference
+    box, the subject, and the body as lines tagged "p" (a line of a paragraph), "li" (a list
+    item), "row" (a table row: label TAB amount) or "gap" (between paragraphs). The wording
+    comes from the approved templates; only the layout is pdf.py's."""
+
+    labels: dict[str, str]  # reference, date, page ("{number}", "{count}"), sender
+    recipient: list[str]
+    reference: str
+    date: str
+    subject: str
+    body: list[tuple[str, str]]
+
+
+def render_print(
+    templates_dir: Path,
+    locale: str,
+    currency: str,
+    language: str,
+    kind: str,
+    context: dict[str, Any],
+) -> Printed:
+    """The letter's plain text in print layout (`letter.layout == "print"`: no heading, table
+    rows as cells), cut into tagged lines for pdf.py."""
+    env = environment(templates_dir, locale, currency, False)
+    name = f"letters/{language}/{kind}"
+    text = env.get_template(f"{name}.txt.j2").render(context)
+    labels = env.get_template(f"letters/{language}/_words.j2").module.print_labels  # type: ignore[attr-defined]
+    body: list[tuple[str, str]] = []
+    for paragraph in re.split(r"\n[ \t]*\n", text.strip("\n")):
+        if body:
+            body.append(("gap", ""))
+        for line in paragraph.split("\n"):
+            if "\t" in line:
+                body.append(("row", line))
+            elif line.startswith("- "):
+                body.append(("li", line[2:]))
+            else:
+                body.append(("p", line))
+    customer = context["customer"]
+    return Printed(
+        labels=dict(labels),
+        recipient=[customer["name"], *(customer["address"] or "").splitlines()],
+        reference=context["claim"]["id"],
+        date=env.filters["day"](context["letter"]["date"]),
+        subject=context["campaign"]["title"],
+        body=body,
+    )
+
+
 def render_sms(
     templates_dir: Path,
     locale: str,
@@ -116,37 +172,16 @@ def render_sms(
     return env.get_template(f"letters/{language}/{kind}.sms.j2").render(context).strip()
 
 
-def _columns(char: str) -> int:
-    """Display columns of a character: two for wide and full-width (CJK) ones."""
-    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
-
-
-def wrap(text: str, columns: int) -> list[str]:
-    """Lines of at most `columns` display columns (CJK characters count two)."""
-    lines: list[str] = []
-    for paragraph in text.splitlines():
-        line, width = "", 0
-        for char in paragraph:
-            w = _columns(char)
-            if width + w > columns:
-                cut = line.rfind(" ") if " " in line and w == 1 and char != " " else -1
-                if cut > columns // 2:
-                    lines.append(line[:cut])
-                    line = line[cut + 1 :]
-                    width = sum(map(_columns, line))
-                else:
-                    lines.append(line)
-                    line, width = "", 0
-            line += char
-            width += w
-        lines.append(line)
-    return lines
-
-
 def sample_context(language: str, kind: str) -> dict[str, Any]:
     """The context every letter template may rely on (used by tests and the approve command)."""
     return {
-        "letter": {"id": "L-1", "date": date(2026, 10, 15), "language": language, "kind": kind},
+        "letter": {
+            "id": "L-1",
+            "date": date(2026, 10, 15),
+            "language": language,
+            "kind": kind,
+            "layout": "text",  # "print" for post: pdf.py lays out heading and tables
+        },
         "customer": {"name": "Li Wei", "address": "1 Road\nShanghai"},
         "claim": {
             "id": "abc-0000002",
@@ -179,5 +214,6 @@ def sample_context(language: str, kind: str) -> dict[str, Any]:
         "reasons": ["not_affected_sku", "serial_out_of_range"],
         "reply_by": date(2026, 10, 25),
         "payment_days": 14,
+        "payment_method": None,  # [payments] method in the letter's language, if configured
         "evidence_to": "claims@example.cn",
     }

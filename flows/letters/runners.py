@@ -86,6 +86,8 @@ def batch_template(
         payment_days=c.letters.payment_within_days,
         reply_within_days=c.review.reply_within_days,
         evidence_to=c.letters.evidence_to,
+        sender=c.letters.sender.model_dump(mode="json") if c.letters.sender else None,
+        payment_method=dict(c.payments.method),
     )
 
 

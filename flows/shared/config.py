@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from flows.shared.config_operations import (
     Letters,
@@ -66,6 +66,16 @@ class CampaignConfig(Strict):
             raise ValueError(f"no tier for harm {', '.join(missing)}")
         return value
 
+    @model_validator(mode="after")
+    def _payment_method_in_every_language(self) -> CampaignConfig:
+        missing = [lang for lang in self.campaign.languages if lang not in self.payments.method]
+        if self.payments.method and missing:
+            raise ValueError(
+                f"payments.method: no words for {', '.join(missing)}; give the payment method "
+                "in every campaign language"
+            )
+        return self
+
     @property
     def default_language(self) -> str:
         return self.campaign.languages[0]
@@ -107,7 +117,7 @@ def load_campaign(path: Path) -> CampaignConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     try:
-        config = CampaignConfig.model_validate(data)
+        config = CampaignConfig.model_validate(data, context={"config_dir": path.parent})
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

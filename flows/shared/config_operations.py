@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import codecs
 from decimal import Decimal
+from pathlib import Path
 from typing import ClassVar, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from flows.shared.columns import CANONICAL_COLUMNS, PAYOUT_COLUMNS, PAYOUT_STATUSES
 from flows.shared.config_rules import Strict
@@ -84,6 +85,9 @@ class Payments(Strict):
     # an instruction with no payment this many days after it was made is an exception in the
     # finance report (SPEC §7); sooner, it is only aged
     terms_days: int = Field(default=14, ge=1, le=365)
+    # how the money reaches the customer, in each campaign language, as offer letters say it
+    # after "paid within N days" (e.g. "by bank transfer to the account you registered")
+    method: dict[str, str] = {}
     providers: list[Provider] = []
     accounts: list[PayoutAccount] = []
 
@@ -128,7 +132,34 @@ class LocalText(Strict):
     remedy: str
 
 
+class Sender(Strict):
+    """The letterhead of post letters (SPEC §6a): who writes, where from, how to call."""
+
+    company: str = Field(min_length=1)
+    address: list[str] = Field(default=[], max_length=3)  # lines under the company name
+    hotline: str | None = None  # the campaign's hotline when left out
+    email: str | None = None
+    logo: Path | None = None  # PNG or JPEG; a relative path is next to the campaign file
+
+    @field_validator("logo")
+    @classmethod
+    def _png_or_jpeg(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        folder = (info.context or {}).get("config_dir")
+        path = value if value.is_absolute() or folder is None else Path(folder) / value
+        if not path.is_file():
+            raise ValueError(f"{path}: logo file not found; give a PNG or JPEG file's path")
+        with path.open("rb") as image:
+            head = image.read(8)
+        if not (head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff")):
+            raise ValueError(f"{path}: the logo must be a PNG or JPEG file")
+        return path
+
+
 class Letters(Strict):
+    # the letterhead of post letters; without it they carry the campaign title and hotline
+    sender: Sender | None = None
     payment_within_days: int = Field(default=14, ge=1)
     # the campaign title and remedy in other languages than the one in [campaign]
     texts: dict[str, LocalText] = {}
