@@ -129,6 +129,7 @@ def letters_due(run: Run) -> Letters:
             cure_within_days=config.deficiency.cure_within_days,
             claim_deadline=config.campaign.claim_deadline,
             follow_up_days=config.follow_up.after_days,
+            reply_within_days=config.review.reply_within_days,
         )
     )
 

@@ -1,5 +1,5 @@
 -- one row per letter not yet written: (claim, kind, offer version), channel and what it says
--- reads: claims, quarantine, disputes, review_decisions, reconciliation_items, payouts, offers, entitlements, letters · writes: nothing
+-- reads: claims, quarantine, disputes, review_decisions, review_waits, reconciliation_items, payouts, offers, entitlements, letters · writes: nothing
 with curable as (
     -- quarantined rows a customer can put right (SPEC §11): every reason names a curable field
     select
@@ -102,6 +102,13 @@ due as (
     from dispute_states
     where dispute_decision in ('approve', 'reject')
     union all
+    -- past the reply-by date a letter promised, without a decision: a new reply-by date, at most
+    -- once per [review] reply_within_days (SPEC §11)
+    select claim_id, 'review_follow_up' as kind, follow_ups + 1 as offer_version
+    from review_waits
+    where campaign = $campaign and promised
+        and since + $reply_within_days::integer < $as_of::date
+    union all
     select claim_id, 'payment_follow_up' as kind, 1 as offer_version
     from paid
     where paid_on + $follow_up_days::integer <= $as_of::date
@@ -155,6 +162,7 @@ final as (
         ) end as cure_by,
         ds.dispute_kind,
         ds.dispute_decision,
+        o.source as offer_source,
     from channels as d
     join contacts as c using (claim_id)
     left join dispute_states as ds using (claim_id)

@@ -97,3 +97,60 @@ create or replace macro recall_open_disputes(campaign_id) as table
             select 1 from review_decisions as r
             where r.claim_id = d.claim_id and r.dispute and r.outcome = 'accepted'
         );
+
+-- since when each review waits, now with disputes and appeals (SPEC §11): `since` is the day of
+-- the latest letter that promised a reply (its acknowledgement or its latest review follow-up;
+-- else the day it went to review), `waiting_since` the day it first waited, `follow_ups` how
+-- many follow-ups it had, `promised` whether a letter gave a reply-by date; reply-by is since +
+-- [review] reply_within_days
+create or replace view review_waits as
+with promised as (
+    select
+        l.campaign,
+        l.claim_id,
+        min(r.as_of) as first_letter,
+        max(r.as_of) as last_letter,
+        count(*) filter (where l.kind = 'review_follow_up') as follow_ups,
+    from letters as l
+    join runs as r on r.campaign = l.campaign and r.run_id = l.run_id
+    where l.kind in ('acknowledgement', 'review_follow_up')
+    group by l.campaign, l.claim_id
+),
+
+claims_waiting as (
+    select
+        c.campaign,
+        c.claim_id,
+        'review' as subject,
+        coalesce(p.first_letter, r.as_of) as waiting_since,
+        coalesce(p.last_letter, r.as_of) as since,
+        coalesce(p.follow_ups, 0) as follow_ups,
+        p.last_letter is not null as promised,
+    from claims as c
+    join entitlements as e using (claim_id)
+    left join runs as r on r.campaign = e.campaign and r.run_id = e.run_id
+    left join promised as p on p.campaign = c.campaign and p.claim_id = c.claim_id
+    where c.status = 'review'
+),
+
+disputes_waiting as (
+    -- a dispute waits from the day it was opened; letters before it promised nothing about it
+    select
+        d.campaign,
+        d.claim_id,
+        d.kind as subject,
+        d.opened_on as waiting_since,
+        greatest(d.opened_on, coalesce(p.last_letter, d.opened_on)) as since,
+        coalesce(p.follow_ups, 0) as follow_ups,
+        coalesce(p.last_letter >= d.opened_on, false) as promised,
+    from disputes as d
+    left join promised as p on p.campaign = d.campaign and p.claim_id = d.claim_id
+    where not exists (
+        select 1 from review_decisions as r
+        where r.claim_id = d.claim_id and r.dispute and r.outcome = 'accepted'
+    )
+)
+
+select * from claims_waiting
+union all
+select * from disputes_waiting;

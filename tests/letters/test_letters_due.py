@@ -7,7 +7,14 @@ from datetime import date
 
 from flows.shared import db
 from flows.shared.config_rules import CURABLE_DEFAULT
-from tests.conftest import insert, insert_claim, insert_instruction, insert_offer, insert_payout
+from tests.conftest import (
+    insert,
+    insert_claim,
+    insert_entitlement,
+    insert_instruction,
+    insert_offer,
+    insert_payout,
+)
 
 NO_CONTACT = {"email": None, "phone": None, "postal_address": None}
 PARAMS = {
@@ -17,6 +24,7 @@ PARAMS = {
     "cure_within_days": 30,
     "claim_deadline": date(2027, 3, 1),
     "follow_up_days": 14,
+    "reply_within_days": 10,
 }
 
 
@@ -225,3 +233,44 @@ def test_a_payment_follow_up_goes_after_days_by_email_or_sms_never_post(con):
     }
     cursor = con.execute(db.sql_text("letters/letters_due"), PARAMS | {"as_of": date(2026, 10, 14)})
     assert not [row for row in cursor.fetchall() if "follow_up" in row[0]]
+
+
+def letter_sent(con, claim_id: str, kind: str, version: int, on: date) -> None:
+    run_id = f"L{on.isoformat()}"
+    if not con.execute("select 1 from runs where run_id = ?", [run_id]).fetchall():
+        insert(con, "runs", {"run_id": run_id, "campaign": "C", "flow": "letters", "as_of": on,
+                             "status": "completed"})  # fmt: skip
+    insert(con, "letters", {"letter_id": f"{claim_id}-{kind}-v{version}", "campaign": "C",
+                            "claim_id": claim_id, "kind": kind, "offer_version": version,
+                            "language": "en", "channel": "email", "run_id": run_id, "path": "x",
+                            "sha256": "s", "template_sha256": "t"})  # fmt: skip
+
+
+def follow_ups_due(con, as_of: date) -> list[str]:
+    cursor = con.execute(db.sql_text("letters/letters_due"), PARAMS | {"as_of": as_of})
+    return [row[0] for row in cursor.fetchall() if "review_follow_up" in row[0]]
+
+
+def test_overdue_review_gets_one_follow_up_per_period(con):
+    insert(con, "runs", {"run_id": "r", "campaign": "C", "flow": "compensate",
+                         "as_of": date(2026, 10, 1), "status": "completed"})  # fmt: skip
+    insert_claim(con, "v", status="review", email="v@x.cn")
+    insert_entitlement(con, "v", "harm")
+    assert follow_ups_due(con, date(2026, 10, 20)) == []  # no letter promised a date yet
+    letter_sent(con, "v", "acknowledgement", 1, date(2026, 10, 1))  # reply by 10-11
+    assert follow_ups_due(con, date(2026, 10, 11)) == []
+    assert follow_ups_due(con, date(2026, 10, 12)) == ["v-review_follow_up-v1"]
+    letter_sent(con, "v", "review_follow_up", 1, date(2026, 10, 12))  # a new reply-by: 10-22
+    assert follow_ups_due(con, date(2026, 10, 22)) == []
+    assert follow_ups_due(con, date(2026, 10, 23)) == ["v-review_follow_up-v2"]
+
+
+def test_an_open_dispute_is_followed_up_from_its_own_acknowledgement(con):
+    insert_claim(con, "d", status="offered", email="d@x.cn")
+    insert_offer(con, "d")
+    letter_sent(con, "d", "acknowledgement", 1, date(2026, 9, 1))  # the first review, long ago
+    dispute(con, "d", "dispute")  # opened 2026-10-20
+    assert follow_ups_due(con, date(2026, 10, 25)) == []  # not yet acknowledged: nothing promised
+    letter_sent(con, "d", "acknowledgement", 2, date(2026, 10, 20))
+    assert follow_ups_due(con, date(2026, 10, 30)) == []
+    assert follow_ups_due(con, date(2026, 10, 31)) == ["d-review_follow_up-v1"]

@@ -407,8 +407,9 @@ def test_a_holdback_is_released_by_a_withdrawal_and_counted_once_beside_a_supple
                              "as_of": as_of, "status": "completed"})  # fmt: skip
     insert_claim(con, "w", status="withdrawn", run_id="r1")  # withdrawn on day 4 (SPEC §11)
     insert_entitlement(con, "w", "harm", run_id="r1", holdback="5000.00")
-    insert(con, "responses", {"campaign": "C", "file_sha256": "f", "line_no": 2, "run_id": "r2",
-                              "claim_id": "w", "response": "withdraw", "outcome": "taken"})  # fmt: skip
+    withdrawn = {"campaign": "C", "file_sha256": "f", "line_no": 2, "run_id": "r2",
+                 "claim_id": "w", "response": "withdraw", "outcome": "taken"}  # fmt: skip
+    insert(con, "responses", withdrawn)
     insert_claim(con, "s", status="offered", run_id="r1")  # offered day 1, a supplement day 4
     insert_entitlement(con, "s", "harm", run_id="r1", holdback="5000.00")
     insert_offer(con, "s")
