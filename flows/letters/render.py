@@ -19,7 +19,18 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-KINDS = ("offer", "acknowledgement", "rejection")
+# every kind of letter (SPEC §6, §11), each a template per language and channel
+KINDS = (
+    "offer",
+    "acknowledgement",
+    "rejection",
+    "deficiency",
+    "review_follow_up",
+    "supplementary_offer",
+    "dispute_outcome",
+    "withdrawal",
+    "payment_follow_up",
+)
 
 
 class LetterTemplate(Template):
@@ -210,8 +221,11 @@ def sample_context(language: str, kind: str) -> dict[str, Any]:
             "documented_expenses": Decimal("250.00"),
             "expense_cap": Decimal("200.00"),
             "expense_type": "repair",
+            "source": "auto",  # a supplement's: evidence | dispute | appeal
         },
         "reasons": ["not_affected_sku", "serial_out_of_range"],
+        "cure_by": date(2026, 11, 14),  # deficiency letters: the corrected details by then
+        "dispute": {"kind": None, "decision": None},  # dispute | appeal; approve | reject
         "reply_by": date(2026, 10, 25),
         "payment_days": 14,
         "payment_method": None,  # [payments] method in the letter's language, if configured

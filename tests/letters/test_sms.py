@@ -78,6 +78,10 @@ def longest_row(config, language: str, kind: str, number: int) -> dict[str, obje
         "documented_expenses": Decimal("9000.00"),
         "expense_type": "repair",
         "reasons": "not_affected_sku;serial_out_of_range;purchase_outside_window",
+        "cure_by": date(2026, 12, 10),  # the longest date in Chinese
+        "dispute_kind": "appeal",
+        "dispute_decision": "reject",
+        "offer_source": "dispute",
     }
 
 
@@ -104,7 +108,7 @@ def test_every_sms_is_one_message_with_the_demo_campaigns_longest_values(
     write_batch(replace(template, number=1, channel="sms", letters=rows))
     lines = (tmp_path / "sms" / "batch-00001.jsonl").read_text(encoding="utf-8").splitlines()
     messages = [json.loads(line) for line in lines]
-    assert len(messages) == len(rows) == 6
+    assert len(messages) == len(rows) == 2 * len(KINDS)
     for message in messages:
         text = message["text"]
         where = f"{message['language']} {message['kind']}: {text!r}"
@@ -112,7 +116,7 @@ def test_every_sms_is_one_message_with_the_demo_campaigns_longest_values(
         assert "0123456789ab-9999999" in text, where  # the reference
         assert ("https://k3.example.cn/r1" if sms_link else "400-000-0000") in text, where
         assert "Alexandra" not in text and "欧阳" not in text, where  # no name: phones are shared
-        if message["kind"] == "offer":
+        if message["kind"] in ("offer", "supplementary_offer"):
             assert "50,000.00" in text, where  # the total
 
 
