@@ -1,5 +1,5 @@
 -- one row per input row of the campaign (quarantined rows and claims), in ingest order
--- reads: claims, entitlements, offers, quarantine, payment_instructions, payouts, letters, runs · writes: nothing
+-- reads: claims, entitlements, offers, disputes, quarantine, payment_instructions, payouts, letters, runs · writes: nothing
 with winners as (
     select claim_id, source_file, source_record_id from claims where campaign = $campaign
 ),
@@ -52,7 +52,8 @@ claim_rows as (
         coalesce(o.bonus, e.bonus) as bonus,
         coalesce(o.expenses, e.expenses) as expenses,
         coalesce(o.total, e.total) as total,
-        e.review_reasons,
+        -- a dispute or appeal is reviewed again (SPEC §11)
+        concat_ws(';', nullif(e.review_reasons, ''), dp.kind) as review_reasons,
         o.prorate_factor,
         ps.payment_status,
         ls.letters,
@@ -62,6 +63,7 @@ claim_rows as (
     left join recall_claim_offers($campaign) as o on o.claim_id = c.claim_id
     left join payment_states as ps on ps.claim_id = c.claim_id
     left join letters_sent as ls on ls.claim_id = c.claim_id
+    left join disputes as dp on dp.claim_id = c.claim_id
     where c.campaign = $campaign
 ),
 

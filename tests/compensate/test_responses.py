@@ -289,3 +289,21 @@ def test_a_claim_is_disputed_once(workspace: Workspace):
     ref = disputed(workspace)
     respond(workspace, "r2.csv", {"claim_id": ref, "response": "dispute"})
     assert workspace.compensate(LATER).responses == {"dispute repeated": 1}
+
+
+def test_export_names_the_dispute_among_review_reasons_and_the_withdrawn_state(
+    workspace: Workspace,
+):
+    ref = disputed(workspace)
+    workspace.write_csv("b.csv", [claim("B", 2, harm="injury")])
+    workspace.intake(LATER)
+    workspace.compensate(LATER)
+    other = claim_ids(workspace)["B"]
+    respond(workspace, "w.csv", {"claim_id": other, "response": "withdraw"})
+    workspace.compensate(DECIDED)
+    out = workspace.paths.home / "claims.csv"
+    export_claims(workspace.paths, CAMPAIGN, out)
+    with out.open(encoding="utf-8") as handle:
+        rows = {r["claim_id"]: r for r in csv.DictReader(handle)}
+    assert rows[ref]["review_reasons"] == "dispute"
+    assert rows[other]["status"] == "withdrawn"
