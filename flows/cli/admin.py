@@ -5,6 +5,7 @@ and `serve` for schedules; the demo (main.py registers them)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -240,12 +241,26 @@ def demo(
     from flows.cli.demo_payouts import DEMO_ROUNDS, write_demo_payouts
 
     last = len(DEMO_ROUNDS)
+    from flows.cli.demo_responses import write_demo_responses
+
     for round_no, day in enumerate(DEMO_ROUNDS, 1):
         written = write_demo_payouts(paths, round_no)
         console.print(f"payout files of {day}: {', '.join(p.name for p in written)}")
+        if round_no == 1:  # the first night used the reserve up: the board tops it up
+            from flows.shared.budget import add_top_up
+
+            note = "board approval: supplements and disputes after the first letters"
+            add_top_up(paths, DEMO_CAMPAIGN, Decimal("50000.00"), note, day)
+            console.print(f"reserve topped up on {day}: 50,000.00 ({note})")
+        sent = write_demo_responses(paths, round_no, day.isoformat())
+        console.print(f"customers' files of {day}: {', '.join(p.name for p in sent)}")
         night = run_night(DEMO_CAMPAIGN, day, details=round_no == last, allow_future=True)
         if night is None:
             raise fail(f"the demo's nightly run of {day} failed", 1)
+        answered = night.results["compensate"].responses
+        if answered:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(answered.items()))
+            console.print(f"customer responses of {day}: {counts}")
     reconciliation = night.results["reconcile"]
     console.print(f"database:          {paths.database}")
     console.print(f"archived inputs:   {paths.archive}")

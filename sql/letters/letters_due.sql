@@ -146,7 +146,7 @@ final as (
         c.region,
         coalesce(o.goodwill, e.goodwill) as goodwill,
         coalesce(o.bonus, e.bonus) as bonus,
-        e.bonus_rate,
+        coalesce(e.bonus_rate, 0)::decimal(9, 6) as bonus_rate,  -- none for an appeal's offer
         coalesce(o.expenses, e.expenses) as expenses,
         coalesce(o.adjustment, 0)::decimal(18, 2) as adjustment,
         o.total,
