@@ -397,3 +397,24 @@ def test_a_burn_down_of_one_day_is_drawn_on_that_day():
     assert (high - low).days <= 2 and low <= day[0] <= high
     assert any(len(line.get_xdata()) == 1 for line in axis.get_lines())  # a marker on the day
     assert [t.get_text() for t in axis.get_xticklabels()] == ["2026-10-15"]  # once
+
+
+def test_a_failed_payout_is_told_as_failed_not_as_reissued_and_cases_are_counted_once(
+    reconciled,
+):
+    """The payout of an instruction that will not be reissued (unpayable) must not read
+    "reissued"; the page counts cases as `recall status` does (an instruction with its payouts
+    once, a payout no instruction carries once)."""
+    _, summaries = reconciled
+    summary = summaries[-1]
+    page = (summary.reports / "reconciliation.en.html").read_text(encoding="utf-8")
+    rows = report_rows(summary, "exceptions.csv")
+    for r in (r for r in rows if (r["item"], r["class"]) == ("payout", "failed")):
+        at = page.index(f'<span class="txn">{r["provider_txn_id"]}</span>')
+        what = page[page.rindex("<tr>", 0, at) : at].split('<span class="ref">')[0]
+        assert "reissued" not in what, what
+    instruction_refs = {r["payment_ref"] for r in rows if r["item"] == "instruction"}
+    cases = sum(
+        1 for r in rows if r["item"] == "instruction" or r["payment_ref"] not in instruction_refs
+    )
+    assert f"{cases:,} cases need a person" in page
