@@ -57,7 +57,9 @@ class NightlySummary:
 def _outcome(step: str, result: Any) -> str:
     if step == "intake":
         loaded = sum(1 for f in result.files if f.status == "loaded")
-        return f"{loaded} new files, {sum(result.status_counts.values()):,} claims in all"
+        rejected = sum(1 for f in result.files if f.status == "rejected")
+        refused = f", {rejected} rejected (see lists/rejected/)" if rejected else ""
+        return f"{loaded} new files{refused}, {sum(result.status_counts.values()):,} claims in all"
     if step == "compensate":
         made = f"{result.offers_made:,} offers ({result.offered_in_run:,.2f})"
         return f"{made}, {result.pending_reviews:,} in review"

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -329,3 +330,82 @@ def test_killed_restore_is_refused_by_runs_then_restore_again_ends_as_one_clean_
     after = state(home)
     assert [k for k in clean if clean[k] != after[k]] == []
     assert len(list((home / "replaced").rglob("recall.duckdb"))) >= 1  # kept, not destroyed
+
+
+def claim_id(claims: bytes, line: int) -> str:
+    return hashlib.sha256(claims).hexdigest()[:12] + f"-{line:07d}"
+
+
+LATER = AS_OF + timedelta(days=7)
+
+
+def respond(home: Path) -> None:
+    """The customers' answers after the first night: a dispute, an appeal, a withdrawal of the
+    claim in review, receipts for an offer that waited for none, a line for no claim."""
+    claims = claim_file()
+    responses = home / "inbox" / CAMPAIGN / "responses"
+    responses.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "claim_id,response,amount",
+        f"{claim_id(claims, 3)},dispute,",
+        f"{claim_id(claims, 10)},dispute,",  # the ineligible one: an appeal
+        f"{claim_id(claims, 9)},withdraw,",  # the vip claim, in review
+        f"{claim_id(claims, 4)},evidence,",  # not fitting
+        "000000000000-0000001,accept,",
+    ]
+    (responses / "r1.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (responses / "r2.csv").write_text(f"claim_id,response\n{claim_id(claims, 5)},accept\n")
+    past = time.time() - 3600
+    for dropped in responses.iterdir():
+        os.utime(dropped, (past, past))
+
+
+def second_night(home: Path, config: Path, api_url: str, crash_at: str | None = None) -> int:
+    return nightly_process(home, config, api_url, crash_at, "--as-of", str(LATER))
+
+
+LIFECYCLE_TABLES = ["responses", "disputes"]
+
+
+@pytest.fixture(scope="module")
+def clean_second_night(tmp_path_factory: pytest.TempPathFactory, api_url: str) -> dict:
+    base = tmp_path_factory.mktemp("clean2")
+    prepare(base / "home", base / "config")
+    assert nightly_process(base / "home", base / "config", api_url) == 0
+    respond(base / "home")
+    assert second_night(base / "home", base / "config", api_url) == 0
+    return lifecycle_state(base / "home")
+
+
+def lifecycle_state(home: Path) -> dict[str, object]:
+    found = state(home)
+    con = duckdb.connect(str(home / "recall.duckdb"), read_only=True)
+    try:
+        for table in LIFECYCLE_TABLES:
+            rows = con.execute(f"select * exclude (run_id) from {table}").fetchall()
+            found[table] = sorted(map(repr, rows))
+    finally:
+        con.close()
+    return found
+
+
+@pytest.mark.parametrize(
+    "point", ["compensate:responses", "compensate:responses#2", "compensate:responses_read"]
+)
+def test_killed_in_the_responses_then_rerun_gives_the_state_of_one_clean_run(
+    clean_second_night, tmp_path, api_url, point
+):
+    home, config = tmp_path / "home", tmp_path / "config"
+    prepare(home, config)
+    assert nightly_process(home, config, api_url) == 0
+    respond(home)
+    assert second_night(home, config, api_url, crash_at=point) == -signal.SIGKILL, point
+    with pytest.MonkeyPatch.context() as patch:
+        from flows.nightly import nightly
+
+        patch.setenv("RECALL_HOME", str(home))
+        patch.setenv("RECALL_CONFIG_DIR", str(config))
+        nightly(CAMPAIGN, LATER)
+    after = lifecycle_state(home)
+    assert [k for k in clean_second_night if clean_second_night[k] != after[k]] == []
+    assert len(clean_second_night["disputes"]) == 2

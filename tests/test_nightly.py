@@ -116,3 +116,10 @@ def test_a_failed_intake_skips_every_later_step(workspace: Workspace):
     assert steps["letters"] == "skipped: compensate failed"
     assert steps["reconcile"] == "skipped: intake failed"
     assert "skipped" in summary.markdown() and "intake" in (summary.failed or "")
+
+
+def test_a_rejected_customer_list_is_named_in_the_nights_intake_outcome(workspace: Workspace):
+    workspace.write_csv("a.csv", [row()])
+    (workspace.lists / "queue.csv").write_text("claim_id,decision\nx,approve\n")  # wrong folder
+    summary = night(workspace)
+    assert outcomes(summary)["intake"].startswith("1 new files, 1 rejected (see lists/rejected/)")

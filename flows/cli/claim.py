@@ -116,15 +116,15 @@ def print_claim(console: Any, claim: Claim, currency: str) -> None:
         amounts.add_column("goodwill", justify="right")
         amounts.add_column("bonus", justify="right")
         amounts.add_column("expenses", justify="right")
+        # a reviewer's override: the difference to the computed amounts, so the row adds up
+        adjusted = bool(r["adjustment"])
+        if adjusted:
+            amounts.add_column("review adj.", justify="right")
         amounts.add_column("total", justify="right")
         amounts.add_column("held back", justify="right")
-        amounts.add_row(
-            money(r["goodwill"]),
-            money(r["bonus"]),
-            money(r["expenses"]),
-            f"[bold]{money(r['total'])}[/bold]",
-            money(r["holdback"]) or "-",
-        )
+        cells = [money(r["goodwill"]), money(r["bonus"]), money(r["expenses"])]
+        cells += [money(r["adjustment"])] if adjusted else []
+        amounts.add_row(*cells, f"[bold]{money(r['total'])}[/bold]", money(r["holdback"]) or "-")
         console.print(amounts)
         if r["offered_on"] is not None:
             offer = f"offer made on {r['offered_on']} ({r['offer_source']}, tier {r['tier']})"

@@ -5,6 +5,7 @@ and receipts sent after an offer become supplement candidates (sql/compensate/of
 from __future__ import annotations
 
 from flows.shared import db
+from flows.shared.crash import crash_point
 from flows.shared.line_files import LineFiles, LinesRead, load_line_files
 from flows.shared.runs import Run
 
@@ -27,6 +28,7 @@ def load_responses(run: Run) -> LinesRead:
     disputes and appeals taken (to review)."""
     days = run.config.disputes.within_days
     read = load_line_files(run, RESPONSES, as_of=run.as_of, dispute_days=days)
+    crash_point("compensate:responses_read")  # every file's lines recorded, none acted on
     with db.transaction(run.con):
         db.update(run.con, "compensate/claims_withdrawn", campaign=run.campaign)
         db.run(run.con, "compensate/disputes_opened", campaign=run.campaign)

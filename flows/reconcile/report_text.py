@@ -28,7 +28,8 @@ TEXT: dict[str, dict[str, str]] = {
         "never added to the {currency} figures above:",
         "payouts_n": "payouts",
         "exceptions": "Needs a person",
-        "exceptions_count": "{n} exceptions need a person",
+        "exceptions_count": "{n} cases need a person ({rows} rows: an instruction and each of "
+        "its payouts have one)",
         "exceptions_none": "Nothing needs a person: every payment is matched, or outstanding "
         "within the {days}-day payment terms (see Aging).",
         "exceptions_cut": "This page shows the first {shown} of {total} exceptions, the most "
@@ -81,7 +82,7 @@ TEXT: dict[str, dict[str, str]] = {
         "{currency} 数字：",
         "payouts_n": "笔付款",
         "exceptions": "需人工处理",
-        "exceptions_count": "{n} 项异常需人工处理",
+        "exceptions_count": "{n} 个案件需人工处理（共 {rows} 行：指令及其每笔付款各占一行）",
         "exceptions_none": "没有需人工处理的事项：所有付款均已匹配，或在 {days} 天付款期限内"
         "待付（见账龄）。",
         "exceptions_cut": "本页显示 {total} 项异常中最紧急的前 {shown} 项；全部异常见",

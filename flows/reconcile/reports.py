@@ -210,6 +210,12 @@ def write_html(
     )
     env.filters["cell"] = _cell
     exceptions = frames["Exceptions"]
+    # a case: an instruction (with its payouts), or a payout no instruction row carries
+    instructed = exceptions.filter(pl.col("item") == "instruction").get_column("payment_ref")
+    cases = exceptions.filter(
+        (pl.col("item") == "instruction")
+        | ~pl.col("payment_ref").is_in(instructed.implode()).fill_null(False)
+    )
     words = page_words(language)
     drawn, burn = charts(run, frames, words["t"])
     languages = report_languages(run.config.campaign.languages)
@@ -243,7 +249,9 @@ def write_html(
         exceptions={
             "rows": exceptions.head(limit).rows(named=True),
             "total": exceptions.height,
-            "by_class": exceptions.group_by("class", "what", maintain_order=True).len().rows(),
+            "cases": cases.height,
+            # per class, in cases as `recall status` counts them (sql/cli/open_exceptions.sql)
+            "by_class": cases.group_by("class", "what", maintain_order=True).len().rows(),
             "past_terms": exceptions.filter(pl.col("class") == "outstanding").height,
         },
         money_columns={c for f in frames.values() for c in money_columns(f)},

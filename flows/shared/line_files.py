@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from flows.shared import db
+from flows.shared.crash import crash_point
 from flows.shared.files import FileRejected
 from flows.shared.inbox import inbox_files, ingest, stage_view
 from flows.shared.input_tables import FIELDS_OK, LINE_NO, blank_as_null, read_table
@@ -90,6 +91,7 @@ def load_line_files(run: Run, files: LineFiles, **params: Any) -> LinesRead:
             return 0
 
         outcome = ingest(run, files.kind, path, read, load)
+        crash_point(f"{run.flow}:{files.kind}")  # this file's lines recorded, later files not
         if outcome.status in ("rejected", "left", "failed"):
             outcomes[f"{outcome.status}_file"] += 1
         if outcome.status == "rejected":

@@ -71,6 +71,8 @@ CLASSES = {
     "unpayable": "payment failed too often: not reissued, needs a person",
     "outstanding": "instructed, no payment yet",
     "outstanding_past_terms": "instructed, not paid within the {days}-day payment terms",
+    # a payout that did not pay: its instruction's row says whether it is reissued
+    "failed_payout": "payment failed, returned or reversed",
 }
 
 # reconciliation alerts (SPEC §7)
@@ -97,6 +99,7 @@ CLASSES_IN = {
         "unpayable": "多次付款失败：不再重发，需人工处理",
         "outstanding": "已发指令，尚未付款",
         "outstanding_past_terms": "已发指令，超过 {days} 天付款期限仍未付款",
+        "failed_payout": "付款失败、退回或冲正",
     },
 }
 ALERTS_IN = {

@@ -5,7 +5,7 @@ with ref as (
         trim($ref) as text,
         lower(trim($ref)) as email_norm,
         case
-            when regexp_full_match(trim($ref), '\+?[0-9][0-9 ()./-]*')
+            when regexp_full_match(trim($ref), '\+?[0-9(][0-9 ()./-]*')
                 then case when trim($ref) like '+%' then '+' else '' end
                 || regexp_replace(trim($ref), '[^0-9]', '', 'g')
         end as phone_norm,
@@ -43,10 +43,9 @@ matched as (
             c.claim_id = r.text
             or c.source_record_id = r.text
             or lower(c.email) = r.email_norm
-            or (
-                case when c.phone like '+%' then '+' else '' end
-                || regexp_replace(coalesce(c.phone, ''), '[^0-9]', '', 'g')
-            ) = r.phone_norm
+            -- the same digits, or one number ending with the other (a country code or a
+            -- trunk 0 given on one side only), at least 7 digits long
+            or recall_same_phone(c.phone, r.phone_norm)
         )
 ),
 

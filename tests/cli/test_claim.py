@@ -83,6 +83,14 @@ def test_claim_by_phone_written_any_way_lists_every_claim_with_that_phone(campai
     assert "found by  phone" in result.output
 
 
+@pytest.mark.parametrize("dialled", ["138 0013 8000", "0086 138 0013 8000", "(0)13800138000"])
+def test_claim_by_phone_with_or_without_its_country_code(campaign, dialled):
+    _, ids = campaign
+    result = claim(dialled)  # kept as +86 138…: a caller gives the number as they know it
+    assert result.exit_code == 0, result.output
+    assert ids["2"] in result.output and ids["3"] in result.output
+
+
 def test_claim_by_email_ignores_case_as_intake_does(campaign):
     _, ids = campaign
     result = claim("li.wei@EXAMPLE.cn")
@@ -105,3 +113,24 @@ def test_an_unknown_reference_is_refused_in_one_line_naming_what_was_searched(ca
     assert len(lines) == 1
     assert "claim id, source record id, email or phone" in lines[0]
     assert "nobody@example.cn" in lines[0]
+
+
+def test_an_override_shows_its_adjustment_so_the_amounts_add_up(tmp_path, monkeypatch):
+    space = make_workspace(tmp_path, monkeypatch)
+    space.write_csv("a.csv", [row(source_record_id="1", flags="vip")])
+    space.intake()
+    space.compensate()
+    [(claim_id,)] = space.query("select claim_id from claims")
+    folder = space.paths.inbox(CAMPAIGN, "reviews")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "d.csv").write_text(
+        f"claim_id,decision,amount,reviewer\n{claim_id},override,20.00,W\n"
+    )
+    space.compensate()
+    [(goodwill, bonus, expenses, adjustment)] = space.query(
+        "select goodwill, bonus, expenses, adjustment from offers"
+    )
+    assert goodwill + bonus + expenses + adjustment == 20
+    result = claim(claim_id)
+    assert result.exit_code == 0, result.output
+    assert "review adj." in result.output and f"{adjustment:,.2f}" in result.output

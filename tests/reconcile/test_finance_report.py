@@ -421,3 +421,24 @@ def test_a_holdback_is_released_by_a_withdrawal_and_counted_once_beside_a_supple
     by_day = {r["day"]: r["committed"] for r in burn.rows(named=True)}
     assert by_day[date(2026, 10, 1)] == Decimal("5000.00") + offered / 2  # w held, s's offer
     assert by_day[date(2026, 10, 9)] == offered  # w released, s's two versions
+
+
+def test_a_failed_payout_is_told_as_failed_not_as_reissued_and_cases_are_counted_once(
+    reconciled,
+):
+    """The payout of an instruction that will not be reissued (unpayable) must not read
+    "reissued"; the page counts cases as `recall status` does (an instruction with its payouts
+    once, a payout no instruction carries once)."""
+    _, summaries = reconciled
+    summary = summaries[-1]
+    page = (summary.reports / "reconciliation.en.html").read_text(encoding="utf-8")
+    rows = report_rows(summary, "exceptions.csv")
+    for r in (r for r in rows if (r["item"], r["class"]) == ("payout", "failed")):
+        at = page.index(f'<span class="txn">{r["provider_txn_id"]}</span>')
+        what = page[page.rindex("<tr>", 0, at) : at].split('<span class="ref">')[0]
+        assert "reissued" not in what, what
+    instruction_refs = {r["payment_ref"] for r in rows if r["item"] == "instruction"}
+    cases = sum(
+        1 for r in rows if r["item"] == "instruction" or r["payment_ref"] not in instruction_refs
+    )
+    assert f"{cases:,} cases need a person" in page
