@@ -29,7 +29,13 @@ def load_responses(run: Run) -> LinesRead:
     days = run.config.disputes.within_days
     read = load_line_files(run, RESPONSES, as_of=run.as_of, dispute_days=days)
     crash_point("compensate:responses_read")  # every file's lines recorded, none acted on
+    act_on_responses(run)
+    return read
+
+
+def act_on_responses(run: Run) -> None:
+    """Withdraw the claims whose withdrawal was taken, open the disputes and appeals taken;
+    both from every taken line not yet acted on, so a run killed before this does it next."""
     with db.transaction(run.con):
         db.update(run.con, "compensate/claims_withdrawn", campaign=run.campaign)
         db.run(run.con, "compensate/disputes_opened", campaign=run.campaign)
-    return read
