@@ -79,7 +79,7 @@ def stage(con, name: str, columns: tuple[str, ...], rows: list[dict[str, str | N
     con.register(name, frame)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     nights=nights, reserve=cents.map(lambda r: r * 5), policy=st.sampled_from(["halt", "prorate"])
 )
