@@ -138,7 +138,7 @@ def _headers(config_file: Path, source_name: str) -> dict[str, str]:
     return {canonical: header for header, canonical in source.columns.items()}
 
 
-def _write_csv(target: Path, header: list[str], rows: list[list[str]], encoding: str) -> None:
+def write_csv(target: Path, header: list[str], rows: list[list[str]], encoding: str) -> None:
     with atomic_path(target) as tmp, tmp.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -200,7 +200,7 @@ def write_demo(paths: Paths) -> list[Path]:
 
     jd_map = _headers(config_file, "jd_online")
     jd_cols = list(jd_map)
-    _write_csv(
+    write_csv(
         inbox / "jd_2026-10-01.csv",
         [jd_map[c] for c in jd_cols],
         [[r.get(c, "") for c in jd_cols] for r in jd],
@@ -216,7 +216,7 @@ def write_demo(paths: Paths) -> list[Path]:
         portal.append(row)
     portal_cols = [c for c in CANONICAL_COLUMNS if c not in ("lot_code", "channel", "cure_ref")]
     portal_file = inbox / "portal_2026-10-14.csv"
-    _write_csv(
+    write_csv(
         portal_file, portal_cols, [[r.get(c, "") for c in portal_cols] for r in portal], "utf-8"
     )
     decisions = _write_decisions(
@@ -245,7 +245,7 @@ def _write_decisions(paths: Paths, vip_claims: list[str]) -> Path:
     approve, override, refuse = vip_claims
     reviewer = "Wang Fang"
     target = folder / "decisions_2026-10-15.csv"
-    _write_csv(
+    write_csv(
         target,
         ["claim_id", "decision", "amount", "reviewer", "note"],
         [

@@ -5,13 +5,11 @@ corrected details for a deficiency letter (one in time, one late) and lines that
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import duckdb
 
-from flows.cli.demo import DEMO_CAMPAIGN, dropped_a_while_ago
-from flows.shared.files import atomic_path
+from flows.cli.demo import DEMO_CAMPAIGN, dropped_a_while_ago, write_csv
 from flows.shared.settings import Paths
 
 RESPONSE_COLUMNS = ["claim_id", "response", "amount", "evidence", "score", "note", "received_on"]
@@ -48,10 +46,7 @@ def _picks(paths: Paths) -> dict[str, list[str]]:
 
 def _write(target: Path, header: list[str], rows: list[list[str]]) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
+    write_csv(target, header, rows, "utf-8")
     return target
 
 
