@@ -50,6 +50,8 @@ SAMPLE = {
     "currency": "CNY",
     "limit": 10,
     "reply_within_days": 14,
+    "require_acceptance": True,
+    "accept_within_days": 30,
     "reserve": "1000.00",
     "max_reissues": 2,
     "terms_days": 14,

@@ -110,25 +110,25 @@ def target(text: str) -> str | None:
     return found[1] if found else None
 
 
-TABLE_MACRO = re.compile(r"create or replace macro ([a-z_]+)\([^)]*\) as table(.*?);", re.S)
-MACRO_CALL = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\s*\(")
+MACRO = re.compile(r"create or replace macro ([a-z_]+)\([^)]*\) as(.*?);", re.S)
+MACRO_CALL = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")
 
 
 def read_tables(text: str) -> set[str]:
     """The tables and views the statement reads (its write target only where it also reads it),
-    with those of the table macros it calls (sql/schema)."""
+    with those of the macros it calls (sql/schema): table macros, and scalar macros whose
+    subqueries read tables."""
     body = TARGET.sub("", text, count=1)
     tables = set(REFERENCE.findall(body)) - set(CTE.findall(body)) - {"final"}
     for call in MACRO_CALL.findall(body):
-        tables |= TABLE_MACROS.get(call, set())
+        tables |= MACROS.get(call, set())
     return tables
 
 
-TABLE_MACROS = {
-    name: read_tables(body)
-    for path in sorted((SQL_DIR / "schema").glob("*.sql"))
-    for name, body in TABLE_MACRO.findall(path.read_text(encoding="utf-8").lower())
-}
+MACROS: dict[str, set[str]] = {}  # in migration order: a macro reads what the macros before it read
+for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+    for name, body in MACRO.findall(path.read_text(encoding="utf-8").lower()):
+        MACROS[name] = read_tables(body)
 
 
 @pytest.mark.parametrize("name", STATEMENTS)

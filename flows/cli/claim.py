@@ -39,6 +39,8 @@ class Claim:
             return f"Nothing here: look up the claim that replaced it, {r['cured_by']}."
         if status == "withdrawn":
             return "Nothing more: the customer withdrew the claim (a letter confirms it)."
+        if status == "lapsed":
+            return "Nothing more: the offer was not accepted after a reminder and lapsed (final)."
         if status == "duplicate":
             return f"Nothing: this row repeats claim {r['duplicate_of']}; look that one up."
         if status == "ineligible":
@@ -50,6 +52,11 @@ class Claim:
         if status == "eligible":
             return "The next compensation run makes the offer (if the budget allows)."
         if status == "offered":
+            if payment is None and not r["accepted"]:
+                return (
+                    "Waiting for the customer to accept the offer ([payments] "
+                    "require_acceptance); a reminder, then it lapses."
+                )
             if payment is None:
                 return "The next compensation run sends the payment instruction."
             if payment == "instructed":

@@ -114,7 +114,9 @@ def make_offers(run: Run, decisions: LinesRead, responses: LinesRead) -> Compens
         new = NewOffers(decided.total, auto.goodwill, auto.bonus, auto.expenses)
         decision: BudgetDecision = decide(run.config.budget.policy, before, new)
         made = 0
-        if decision.make_offers and auto.offers + decided.offers:
+        # with require_acceptance, offers accepted tonight are instructed even on a halted night
+        accepting = run.config.payments.require_acceptance
+        if (decision.make_offers and auto.offers + decided.offers) or accepting:
             check_instruction_files(con, run.paths, run.campaign)
         if decision.make_offers:
             db.run(
@@ -129,18 +131,20 @@ def make_offers(run: Run, decisions: LinesRead, responses: LinesRead) -> Compens
             db.update(con, "compensate/claims_offered", campaign=run.campaign)
             db.run(
                 con,
+                "compensate/runs_prorate_factor",
+                factor=decision.factor,
+                campaign=run.campaign,
+                run_id=run.run_id,
+            )
+        if decision.make_offers or accepting:
+            db.run(
+                con,
                 "compensate/payment_instructions",
                 campaign=run.campaign,
                 run_id=run.run_id,
                 currency=run.config.campaign.currency,
                 as_of=run.as_of,
-            )
-            db.run(
-                con,
-                "compensate/runs_prorate_factor",
-                factor=decision.factor,
-                campaign=run.campaign,
-                run_id=run.run_id,
+                require_acceptance=accepting,
             )
     after, pending = reserve_position(con, run.config)
     (offered,) = db.rows(con, "compensate/offered_in_run", campaign=run.campaign, run_id=run.run_id)

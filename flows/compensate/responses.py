@@ -1,6 +1,8 @@
 """Customer responses (SPEC §11): files in inbox/<c>/responses/, each line recorded with its
 outcome, then what the taken ones do: a withdrawn claim leaves review (its holdback released)
-and receipts sent after an offer become supplement candidates (sql/compensate/offer_candidates)."""
+or gives up an offer not yet instructed, receipts sent after an offer become supplement
+candidates (sql/compensate/offer_candidates), and with `[payments] require_acceptance` an offer
+not accepted by its reminder's date lapses."""
 
 from __future__ import annotations
 
@@ -34,8 +36,20 @@ def load_responses(run: Run) -> LinesRead:
 
 
 def act_on_responses(run: Run) -> None:
-    """Withdraw the claims whose withdrawal was taken, open the disputes and appeals taken;
-    both from every taken line not yet acted on, so a run killed before this does it next."""
+    """Withdraw the claims whose withdrawal was taken, release the offers withdrawn before their
+    instruction or lapsed, open the disputes and appeals taken; from every taken line not yet
+    acted on, so a run killed before this does it next."""
+    payments = run.config.payments
     with db.transaction(run.con):
         db.update(run.con, "compensate/claims_withdrawn", campaign=run.campaign)
+        db.run(
+            run.con,
+            "compensate/offers_released",
+            campaign=run.campaign,
+            run_id=run.run_id,
+            as_of=run.as_of,
+            require_acceptance=payments.require_acceptance,
+            accept_within_days=payments.accept_within_days,
+        )
+        db.update(run.con, "compensate/claims_released", campaign=run.campaign)
         db.run(run.con, "compensate/disputes_opened", campaign=run.campaign)

@@ -35,6 +35,8 @@ class Batch:
     # the letterhead of post letters: company, address lines, hotline, email, logo (a path)
     sender: dict[str, Any] | None = None
     payment_method: dict[str, str] = field(default_factory=dict)  # per language
+    # [payments] accept_within_days when offers must be accepted (require_acceptance), else None
+    accept_within_days: int | None = None
 
 
 def exit_with_parent() -> None:
@@ -106,6 +108,11 @@ def context(batch: Batch, row: dict[str, Any]) -> dict[str, Any]:
         "cure_by": row.get("cure_by"),
         "dispute": {"kind": row.get("dispute_kind"), "decision": row.get("dispute_decision")},
         "reply_by": batch.letter_date + timedelta(days=batch.reply_within_days),
+        "accept_by": (
+            batch.letter_date + timedelta(days=batch.accept_within_days)
+            if batch.accept_within_days
+            else None
+        ),
         "payment_days": batch.payment_days,
         "payment_method": batch.payment_method.get(language),
         "evidence_to": batch.evidence_to,

@@ -115,23 +115,27 @@ def make_run_folder(run: Run) -> Path:
     return owner_only(run.paths.out(run.campaign, "letters") / run.run_id)
 
 
+def due_params(run: Run) -> dict[str, Any]:
+    """The parameters of sql/letters/letters_due.sql: the run's campaign and day, and the
+    campaign's rules for deficiencies, follow-ups, replies and acceptance."""
+    config = run.config
+    return {
+        "campaign": run.campaign,
+        "as_of": run.as_of,
+        "curable": config.deficiency.curable,
+        "cure_within_days": config.deficiency.cure_within_days,
+        "claim_deadline": config.campaign.claim_deadline,
+        "follow_up_days": config.follow_up.after_days,
+        "reply_within_days": config.review.reply_within_days,
+        "require_acceptance": config.payments.require_acceptance,
+        "accept_within_days": config.payments.accept_within_days,
+    }
+
+
 @task(cache_policy=NO_CACHE)
 def letters_due(run: Run) -> Letters:
     """Letters not yet written, one per (claim, kind, offer version) (SQL)."""
-    config = run.config
-    return Letters(
-        db.rows(
-            run.con,
-            "letters/letters_due",
-            campaign=run.campaign,
-            as_of=run.as_of,
-            curable=config.deficiency.curable,
-            cure_within_days=config.deficiency.cure_within_days,
-            claim_deadline=config.campaign.claim_deadline,
-            follow_up_days=config.follow_up.after_days,
-            reply_within_days=config.review.reply_within_days,
-        )
-    )
+    return Letters(db.rows(run.con, "letters/letters_due", **due_params(run)))
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)

@@ -30,6 +30,7 @@ KINDS = (
     "dispute_outcome",
     "withdrawal",
     "payment_follow_up",
+    "acceptance_reminder",
 )
 
 
@@ -227,6 +228,8 @@ def sample_context(language: str, kind: str) -> dict[str, Any]:
         "cure_by": date(2026, 11, 14),  # deficiency letters: the corrected details by then
         "dispute": {"kind": None, "decision": None},  # dispute | appeal; approve | reject
         "reply_by": date(2026, 10, 25),
+        # with [payments] require_acceptance: the day an offer is to be accepted by
+        "accept_by": date(2026, 11, 14) if kind == "acceptance_reminder" else None,
         "payment_days": 14,
         "payment_method": None,  # [payments] method in the letter's language, if configured
         "evidence_to": "claims@example.cn",

@@ -88,6 +88,9 @@ def batch_template(
         evidence_to=c.letters.evidence_to,
         sender=c.letters.sender.model_dump(mode="json") if c.letters.sender else None,
         payment_method=dict(c.payments.method),
+        accept_within_days=(
+            c.payments.accept_within_days if c.payments.require_acceptance else None
+        ),
     )
 
 

@@ -88,6 +88,10 @@ class Payments(Strict):
     # how the money reaches the customer, in each campaign language, as offer letters say it
     # after "paid within N days" (e.g. "by bank transfer to the account you registered")
     method: dict[str, str] = {}
+    # SPEC §11: pay only offers the customer accepted; an offer not accepted this many days
+    # after its letter gets one reminder, and lapses as many days after the reminder
+    require_acceptance: bool = False
+    accept_within_days: int = Field(default=30, ge=1, le=365)
     providers: list[Provider] = []
     accounts: list[PayoutAccount] = []
 

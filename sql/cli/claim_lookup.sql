@@ -1,5 +1,5 @@
 -- one row per claim of the campaign that a reference names: its claim id, source record id, email or phone
--- reads: claims, quarantine, disputes, review_decisions, entitlements, offers, payment_instructions, payouts · writes: nothing
+-- reads: claims, quarantine, disputes, review_decisions, entitlements, offers, responses, payment_instructions, payouts · writes: nothing
 with ref as (
     select
         trim($ref) as text,
@@ -104,6 +104,7 @@ final as (
         i.instructed_on,
         case when i.payment_ref is not null then coalesce(p.status, 'instructed') end as payment_status,
         p.value_date as paid_on,
+        recall_accepted(m.claim_id) as accepted,
     from matched as m
     left join entitlements as e on e.claim_id = m.claim_id
     left join recall_claim_offers($campaign) as o on o.claim_id = m.claim_id

@@ -1,5 +1,5 @@
--- one row per offer (first or supplement) without a payment instruction; payment_ref is derived, so stable on re-runs
--- reads: offers, claims, payment_instructions · writes: payment_instructions
+-- one row per binding offer (first or supplement) without a payment instruction; payment_ref is derived, so stable on re-runs
+-- reads: offers, offers_released, claims, responses, payment_instructions · writes: payment_instructions
 insert into payment_instructions by name
 with final as (
     select
@@ -15,9 +15,10 @@ with final as (
         $as_of::date as instructed_on,
         null as reissue_of,
         o.offer_version,
-    from offers as o
+    from recall_binding_offers($campaign) as o
     join claims as c using (claim_id)
-    where o.campaign = $campaign
+    -- with [payments] require_acceptance, only the offers of a claim its customer accepted
+    where (not $require_acceptance::boolean or recall_accepted(o.claim_id))
         and not exists (
             select 1 from payment_instructions as p
             where p.claim_id = o.claim_id and p.offer_version = o.offer_version

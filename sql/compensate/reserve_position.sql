@@ -1,10 +1,10 @@
--- one row for the campaign: top-ups, binding offers, holdbacks and count of pending reviews
--- reads: reserve_ledger, offers, claims, entitlements · writes: nothing
+-- one row for the campaign: top-ups, binding offers (released ones aside), holdbacks and count of pending reviews
+-- reads: reserve_ledger, offers, offers_released, claims, entitlements · writes: nothing
 with final as (
     select
         (select coalesce(sum(amount), 0) from reserve_ledger where campaign = $campaign)
             ::decimal(38, 2) as top_ups,
-        (select coalesce(sum(total), 0) from offers where campaign = $campaign)
+        (select coalesce(sum(total), 0) from recall_binding_offers($campaign))
             ::decimal(38, 2) as offered,
         (
             select coalesce(sum(e.holdback), 0)

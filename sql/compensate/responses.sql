@@ -1,5 +1,5 @@
 -- one row per line of a responses file, with what became of it and why (SPEC §11)
--- reads: stage_responses, claims, offers, responses, letters, runs, disputes · writes: responses
+-- reads: stage_responses, claims, offers, payment_instructions, responses, letters, runs, disputes · writes: responses
 insert into responses by name
 with lines as (
     select
@@ -23,6 +23,7 @@ checked as (
             select string_agg(o.expense_notes, ';') from offers as o
             where o.claim_id = l.claim_id and o.offer_version = 1
         ) as offer_notes,
+        exists (select 1 from payment_instructions as p where p.claim_id = l.claim_id) as instructed,
         -- a dispute or appeal is open for [disputes] within_days from the letter it answers
         -- (without one: from the offer, else the day the claim was read)
         coalesce(
@@ -70,9 +71,9 @@ fitted as (
                 then format('a {} claim cannot be disputed (an offered one, or an ineligible or rejected one appealed)', k.claim_status)
             when k.verb = 'dispute' and k.received_day > k.dispute_until
                 then format('the dispute came after {}, [disputes] within_days of the letter', k.dispute_until)
-            when k.verb = 'withdraw' and k.claim_status = 'offered'
+            when k.verb = 'withdraw' and k.claim_status = 'offered' and k.instructed
                 then 'the payment was instructed with the offer: an offered claim cannot be withdrawn'
-            when k.verb = 'withdraw' and k.claim_status not in ('eligible', 'review', 'withdrawn')
+            when k.verb = 'withdraw' and k.claim_status not in ('eligible', 'review', 'offered', 'withdrawn')
                 then format('a {} claim cannot be withdrawn', k.claim_status)
         end as misfit,
         -- accept, evidence and withdraw count once per claim; a rating each time

@@ -1,5 +1,5 @@
 -- one row per letter not yet written: (claim, kind, offer version), channel and what it says
--- reads: claims, quarantine, disputes, review_decisions, review_waits, reconciliation_items, payouts, offers, entitlements, letters · writes: nothing
+-- reads: claims, quarantine, disputes, review_decisions, review_waits, reconciliation_items, payouts, offers, entitlements, responses, runs, letters · writes: nothing
 with curable as (
     -- quarantined rows a customer can put right (SPEC §11): every reason names a curable field
     select
@@ -68,6 +68,21 @@ paid as (
     group by i.claim_id
 ),
 
+unaccepted as (
+    -- with [payments] require_acceptance: offers not accepted within accept_within_days of their
+    -- letter, and no dispute of them waiting for its decision (SPEC §11)
+    select c.claim_id
+    from contacts as c
+    join letters as t on t.letter_id = c.claim_id || '-offer-v1'
+    join runs as r on r.campaign = t.campaign and r.run_id = t.run_id
+    left join dispute_states as ds on ds.claim_id = c.claim_id
+    where $require_acceptance::boolean
+        and c.status = 'offered'
+        and r.as_of + $accept_within_days::integer < $as_of::date
+        and not recall_accepted(c.claim_id)
+        and (ds.claim_id is null or ds.dispute_decision is not null)
+),
+
 due as (
     select
         c.claim_id,
@@ -112,6 +127,10 @@ due as (
     select claim_id, 'payment_follow_up' as kind, 1 as offer_version
     from paid
     where paid_on + $follow_up_days::integer <= $as_of::date
+    union all
+    -- one reminder; the offer lapses accept_within_days after it (sql/compensate/offers_released)
+    select claim_id, 'acceptance_reminder' as kind, 1 as offer_version
+    from unaccepted
 ),
 
 channels as (
@@ -168,7 +187,7 @@ final as (
     left join dispute_states as ds using (claim_id)
     left join offers as o
         on o.claim_id = d.claim_id and o.offer_version = d.offer_version
-        and d.kind in ('offer', 'supplementary_offer')
+        and d.kind in ('offer', 'supplementary_offer', 'acceptance_reminder')
     left join entitlements as e on e.claim_id = d.claim_id
     where d.channel is not null
         and not exists (

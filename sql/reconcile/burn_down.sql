@@ -1,7 +1,8 @@
 -- one row per day with a reserve event up to as_of, and as_of: available, committed, paid so far
--- reads: reserve_ledger, offers, review_decisions, runs, responses, entitlements, claims, payouts, payment_instructions · writes: nothing
+-- reads: reserve_ledger, offers, offers_released, review_decisions, runs, responses, entitlements, claims, payouts, payment_instructions · writes: nothing
 -- (the last row is the reserve position the cards show, shared/budget.Position: available =
--- reserve + top-ups; committed = offers + holdbacks of claims in review; paid net of returns)
+-- reserve + top-ups; committed = offers not released + holdbacks of claims in review; paid net
+-- of returns)
 with released as (
     -- the first day a claim's review ended: its offer, a reviewer's decision (a rejection
     -- releases the holdback then), or the customer's withdrawal (SPEC §11)
@@ -41,6 +42,12 @@ events as (
     from reserve_ledger where campaign = $campaign
     union all
     select made_on, 0, total, 0, from offers where campaign = $campaign
+    union all
+    -- an offer lapsed or withdrawn before its instruction is committed no more (SPEC §11)
+    select r.released_on, 0, -o.total, 0,
+    from offers_released as r
+    join offers as o using (claim_id)
+    where r.campaign = $campaign
     union all
     select held_on, 0, holdback, 0, from holdbacks
     union all

@@ -1,5 +1,5 @@
--- one row per customer region, aliases merged ([regions] aliases): offers, committed, paid, owed
--- reads: offers, claims, chain_totals · writes: nothing
+-- one row per customer region, aliases merged ([regions] aliases): binding offers, committed, paid, owed
+-- reads: offers, offers_released, claims, chain_totals · writes: nothing
 -- ($aliases[n] is counted under $regions[n]; a region named no other way stays as it is)
 with regions as (
     select
@@ -8,10 +8,9 @@ with regions as (
         c.outstanding,
         c.failed_not_reissued,
         coalesce(($regions::varchar[])[list_position($aliases::varchar[], k.region)], k.region) as region,
-    from offers as o
+    from recall_binding_offers($campaign) as o
     join claims as k using (claim_id)
     left join chain_totals as c using (claim_id)
-    where o.campaign = $campaign
 ),
 
 final as (

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from flows.compensate.flow import compute_entitlements, make_offers
 from flows.compensate.responses import RESPONSES, act_on_responses
 from flows.compensate.reviews import DECISIONS
+from flows.letters.flow import due_params
 from flows.shared import db
 from flows.shared.config_rules import Budget
 from flows.shared.line_files import LinesRead
@@ -154,12 +155,7 @@ def test_nights_of_decisions_and_responses_keep_money_conserved_and_offers_uncha
             assert db.scalar(con, "select count(*) from offers") == db.scalar(
                 con, "select count(*) from payment_instructions"
             )
-            due = db.rows(con, "letters/letters_due", campaign=run.campaign, as_of=as_of,
-                          curable=config.deficiency.curable,
-                          cure_within_days=config.deficiency.cure_within_days,
-                          claim_deadline=config.campaign.claim_deadline,
-                          follow_up_days=config.follow_up.after_days,
-                          reply_within_days=config.review.reply_within_days)  # fmt: skip
+            due = db.rows(con, "letters/letters_due", **due_params(run) | {"as_of": as_of})
             letters = sum(
                 (d["total"] for d in due if d["kind"] in ("offer", "supplementary_offer")),
                 Decimal(0),

@@ -37,6 +37,14 @@ def outcomes(space: Workspace) -> list[tuple]:
     )
 
 
+def exported_claims(space: Workspace) -> list[dict[str, str]]:
+    """The rows of `recall export claims`."""
+    out = space.paths.home / "claims.csv"
+    export_claims(space.paths, CAMPAIGN, out)
+    with out.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def without_receipt(rid: str, n: int, documented: str = "80.00") -> dict[str, str]:
     """A claim of 180.00 (goodwill + bonus) whose transport costs wait for a receipt."""
     return claim(
@@ -65,10 +73,7 @@ def test_evidence_after_offer_pays_supplement_within_budget(workspace: Workspace
     # a second run makes no second supplement
     assert workspace.compensate(LATER).offers_made == 0
     # the claim's export row and lookup add the versions up
-    out = workspace.paths.home / "claims.csv"
-    export_claims(workspace.paths, CAMPAIGN, out)
-    with out.open(encoding="utf-8") as handle:
-        [exported] = list(csv.DictReader(handle))
+    [exported] = exported_claims(workspace)
     assert (exported["expenses"], exported["total"]) == ("80.00", "260.00")
 
 

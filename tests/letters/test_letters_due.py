@@ -25,6 +25,8 @@ PARAMS = {
     "claim_deadline": date(2027, 3, 1),
     "follow_up_days": 14,
     "reply_within_days": 10,
+    "require_acceptance": False,
+    "accept_within_days": 30,
 }
 
 

@@ -94,6 +94,11 @@ def test_every_sms_is_one_message_with_the_demo_campaigns_longest_values(
     tmp_path, sms_link, reply_by
 ):
     config = load_campaign(DEMO)
+    # offers to accept by a date (the longer offer SMS), the date as long as the reply-by
+    payments = config.payments.model_copy(
+        update={"require_acceptance": True, "accept_within_days": config.review.reply_within_days}
+    )
+    config = config.model_copy(update={"payments": payments})
     if sms_link:  # the longest link the configuration accepts
         letters = config.letters.model_copy(update={"sms_link": "https://k3.example.cn/r1"})
         config = config.model_copy(update={"letters": letters})
@@ -116,7 +121,7 @@ def test_every_sms_is_one_message_with_the_demo_campaigns_longest_values(
         assert "0123456789ab-9999999" in text, where  # the reference
         assert ("https://k3.example.cn/r1" if sms_link else "400-000-0000") in text, where
         assert "Alexandra" not in text and "欧阳" not in text, where  # no name: phones are shared
-        if message["kind"] in ("offer", "supplementary_offer"):
+        if message["kind"] in ("offer", "supplementary_offer", "acceptance_reminder"):
             assert "50,000.00" in text, where  # the total
 
 
