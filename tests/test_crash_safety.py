@@ -68,6 +68,8 @@ def claim_file() -> bytes:
     rows.append(
         row(source_record_id="post", serial_no="K3A006200", email="", postal_address="1 Road")
     )
+    # in review past its reply-by date on the second night: a review_follow_up letter
+    rows.append(row(source_record_id="vip2", serial_no="K3A006300", flags="vip"))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
@@ -336,7 +338,7 @@ def claim_id(claims: bytes, line: int) -> str:
     return hashlib.sha256(claims).hexdigest()[:12] + f"-{line:07d}"
 
 
-LATER = AS_OF + timedelta(days=7)
+LATER = AS_OF + timedelta(days=11)  # past the reply-by of the first night's acknowledgements
 
 
 def respond(home: Path) -> None:
@@ -389,8 +391,11 @@ def lifecycle_state(home: Path) -> dict[str, object]:
     return found
 
 
-# after the first responses file (the second not read), and with both read but not acted on
-@pytest.mark.parametrize("point", ["compensate:responses", "compensate:responses_read"])
+# after the first responses file (the second not read), with both read but not acted on, and
+# with some of the night's letter batches (follow-ups among them) written, others not
+@pytest.mark.parametrize(
+    "point", ["compensate:responses", "compensate:responses_read", "letters:batch"]
+)
 def test_killed_in_the_responses_then_rerun_gives_the_state_of_one_clean_run(
     clean_second_night, tmp_path, api_url, point
 ):
@@ -408,3 +413,4 @@ def test_killed_in_the_responses_then_rerun_gives_the_state_of_one_clean_run(
     after = lifecycle_state(home)
     assert [k for k in clean_second_night if clean_second_night[k] != after[k]] == []
     assert len(clean_second_night["disputes"]) == 2
+    assert any("review_follow_up" in letter for letter in clean_second_night["letters"])

@@ -143,6 +143,8 @@ def test_withdrawn_review_releases_holdback(workspace: Workspace):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "d.csv").write_text(f"claim_id,decision,reviewer\n{ref},approve,Wang\n")
     assert workspace.compensate(LATER).offers_made == 0
+    # its entitlement stays, so the burn-down still shows the holdback held, then released
+    assert workspace.query("select holdback from entitlements") == [(Decimal("5000.00"),)]
 
 
 def test_offered_claim_cannot_be_withdrawn_after_its_instruction(workspace: Workspace):

@@ -423,6 +423,21 @@ def test_a_holdback_is_released_by_a_withdrawal_and_counted_once_beside_a_supple
     assert by_day[date(2026, 10, 9)] == offered  # w released, s's two versions
 
 
+def test_a_lapsed_offer_is_committed_until_the_day_it_lapsed(con):
+    from flows.reconcile.charts import burn_down
+
+    insert_claim(con, "l", status="lapsed")  # offered day 1, lapsed day 4 (SPEC §11)
+    insert_offer(con, "l")
+    con.execute("update offers set made_on = date '2026-10-01'")
+    lapsed = {"released_on": date(2026, 10, 4), "reason": "lapsed"}
+    insert(con, "offers_released", {"claim_id": "l", "campaign": "C", "run_id": "r2"} | lapsed)
+    [(offered,)] = con.execute("select sum(total) from offers").fetchall()
+    burn = burn_down(con, "C", date(2026, 10, 9), Decimal("100000.00"))
+    by_day = {r["day"]: r["committed"] for r in burn.rows(named=True)}
+    assert (by_day[date(2026, 10, 1)], by_day[date(2026, 10, 4)]) == (offered, Decimal("0.00"))
+    assert by_day[date(2026, 10, 9)] == Decimal("0.00")
+
+
 def test_a_failed_payout_is_told_as_failed_not_as_reissued_and_cases_are_counted_once(
     reconciled,
 ):
