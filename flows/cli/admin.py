@@ -228,6 +228,16 @@ def demo(
         f"demo campaign {DEMO_CAMPAIGN}: {len(files)} files in "
         f"{paths.inbox(DEMO_CAMPAIGN, 'lists')}"
     )
+    if not no_run:
+        from flows.shared.runs import load_config
+
+        if load_config(paths, DEMO_CAMPAIGN).payments.require_acceptance:
+            raise fail(
+                f"{paths.campaign_file(DEMO_CAMPAIGN)}: [payments] require_acceptance is true; "
+                "the demo's payout files pay the offers of its first night, so it runs with "
+                "false (run the nights yourself with `recall run nightly` to try acceptance)",
+                2,
+            )
     if no_run:
         console.print(
             f"next: recall run nightly --campaign {DEMO_CAMPAIGN} --as-of {DEMO_AS_OF}\n"
