@@ -370,10 +370,9 @@ LIFECYCLE_TABLES = ["responses", "disputes"]
 
 
 @pytest.fixture(scope="module")
-def clean_second_night(tmp_path_factory: pytest.TempPathFactory, api_url: str) -> dict:
+def clean_second_night(tmp_path_factory: pytest.TempPathFactory, night: Path, api_url: str) -> dict:
     base = tmp_path_factory.mktemp("clean2")
-    prepare(base / "home", base / "config")
-    assert nightly_process(base / "home", base / "config", api_url) == 0
+    shutil.copytree(night, base, dirs_exist_ok=True)
     respond(base / "home")
     assert second_night(base / "home", base / "config", api_url) == 0
     return lifecycle_state(base / "home")
@@ -397,11 +396,10 @@ def lifecycle_state(home: Path) -> dict[str, object]:
     "point", ["compensate:responses", "compensate:responses_read", "letters:batch"]
 )
 def test_killed_in_the_responses_then_rerun_gives_the_state_of_one_clean_run(
-    clean_second_night, tmp_path, api_url, point
+    clean_second_night, night, tmp_path, api_url, point
 ):
+    shutil.copytree(night, tmp_path, dirs_exist_ok=True)
     home, config = tmp_path / "home", tmp_path / "config"
-    prepare(home, config)
-    assert nightly_process(home, config, api_url) == 0
     respond(home)
     assert second_night(home, config, api_url, crash_at=point) == -signal.SIGKILL, point
     with pytest.MonkeyPatch.context() as patch:
