@@ -13,8 +13,9 @@ runs on each copy in its own process, as an operator runs it, the embedded Prefe
 running (started by an untimed night on a small home first). The outcome of every line is read
 back from the database.
 
-Run alone: `python -m bench.responses [CLAIMS [RESPONSES]]` (defaults 1,000,000 and 100,000,
-else $BENCH_RESPONSES_SIZE as CLAIMS,RESPONSES). `make bench` runs it as a section.
+Run alone: `python -m bench.responses [CLAIMS [RESPONSES]]` (else $BENCH_RESPONSES_SIZE as
+CLAIMS,RESPONSES; defaults 1,000,000 claims, RESPONSES a tenth of CLAIMS). `make bench` runs it
+as a section.
 """
 
 from __future__ import annotations
@@ -46,11 +47,9 @@ from flows.cli.demo import dropped_a_while_ago
 from flows.shared.settings import SQL_DIR
 
 DEFAULT_CLAIMS = 1_000_000
-DEFAULT_RESPONSES = 100_000
 OUTCOME_NAMES = ("taken", "unknown_claim", "not_fitting", "repeated", "invalid")
 WARM_UP = (2_000, 200)  # claims and responses of the untimed night that starts the server
 NEXT = str(date.fromisoformat(AS_OF) + timedelta(days=1))  # the night that is timed
-COLUMNS = ["claim_id", "response", "amount", "evidence", "score", "note", "received_on"]
 # share of the file per kind; ratings take what the others leave
 SHARES = {
     "accept": 0.445,
@@ -291,13 +290,13 @@ def timed_night(home: Path, config: Path, prefect: Path) -> Night:
 
 def sizes(given: list[str]) -> tuple[int, int]:
     """Claims and responses: from the command line, else $BENCH_RESPONSES_SIZE
-    (CLAIMS,RESPONSES), else the defaults."""
+    (CLAIMS,RESPONSES), else the defaults; without RESPONSES, a tenth of CLAIMS."""
     numbers = [int(n) for n in given or os.environ.get("BENCH_RESPONSES_SIZE", "").split(",") if n]
-    numbers += [DEFAULT_CLAIMS, DEFAULT_RESPONSES][len(numbers) :]
-    return numbers[0], numbers[1]
+    claims = numbers[0] if numbers else DEFAULT_CLAIMS
+    return claims, numbers[1] if len(numbers) > 1 else max(claims // 10, 1)
 
 
-def main(count: int = DEFAULT_CLAIMS, responses: int = DEFAULT_RESPONSES) -> list[str]:
+def main(count: int = DEFAULT_CLAIMS, responses: int = DEFAULT_CLAIMS // 10) -> list[str]:
     work = Path(tempfile.mkdtemp(prefix="recall-bench-responses-"))
     config, prefect = work / "config", work / "prefect"
     write_config(config)
@@ -372,8 +371,8 @@ def report(
     lines += [
         "",
         f"- with responses / without: **{with_.run.seconds / without.run.seconds:.2f}×** "
-        f"(+{extra:.1f} s, {lines_in_file / extra if extra > 0 else 0:,.0f} responses per "
-        f"second more)",
+        f"({extra:+.1f} s"
+        + (f", {extra / lines_in_file * 1e6:,.0f} µs per line)" if extra > 0 else ")"),
         "- where the time went (Prefect's task runs of the night's steps, with − without, "
         "the five largest differences): " + differences(without.tasks, with_.tasks),
         "- lines written, per kind: " + ", ".join(f"{k} {v:,}" for k, v in written.items()),
