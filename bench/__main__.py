@@ -42,7 +42,7 @@ def demo_pipeline() -> list[str]:
 
 
 def main() -> None:
-    from bench import letters, overhead, pipeline, scale_out, startup, statements
+    from bench import letters, overhead, pipeline, responses, scale_out, startup, statements
 
     sizes = tuple(
         int(n) for n in os.environ.get("BENCH_SIZES", "100000,1000000,10000000").split(",")
@@ -52,6 +52,7 @@ def main() -> None:
     sections += [*pipeline.main(sizes), ""]
     statements_size = os.environ.get("BENCH_STATEMENTS_SIZE")
     sections += [*statements.main(int(statements_size or statements.DEFAULT_CLAIMS)), ""]
+    sections += [*responses.main(*responses.sizes([])), ""]  # BENCH_RESPONSES_SIZE
     sections += overhead.main(int(os.environ.get("BENCH_OVERHEAD_SIZE", "100000")))
     header = [
         "# Benchmark results",
