@@ -87,7 +87,7 @@ written as (
 final as (
     select
         c.claim_id,
-        c.sku,
+        recall_safe_text(c.sku) as sku,
         recall_safe_text(coalesce(recall_region(c.region, $aliases, $regions), '(none)'))
             as region,
         recall_safe_text(c.channel) as channel,

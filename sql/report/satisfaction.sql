@@ -1,4 +1,4 @@
--- one row for the campaign and one per region and channel: paid claims, payment follow-ups sent and answered, ratings 1–5
+-- one row for the campaign and one per region and channel: paid claims, payment follow-ups sent, ratings given (1–5)
 -- reads: claim_facts · writes: nothing
 with counted as (
     select
@@ -10,7 +10,7 @@ with counted as (
         coalesce(f.region, f.channel, 'all') as value,
         count(*) filter (where f.paid_on is not null) as paid,
         count(*) filter (where f.follow_up_on is not null) as follow_ups,
-        count(*) filter (where f.follow_up_on is not null and f.score is not null) as answered,
+        count(*) filter (where f.score is not null) as answered,
         round(avg(f.score), 2) as average_score,
         count(*) filter (where f.score = 1) as score_1,
         count(*) filter (where f.score = 2) as score_2,

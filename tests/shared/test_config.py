@@ -113,7 +113,7 @@ def test_units_affected_must_be_positive_units_of_the_campaigns_skus(tmp_path, u
 
 def test_units_affected_is_a_total_or_per_sku_and_the_period_a_week_or_a_month(tmp_path):
     demo = load_campaign(write(tmp_path, DEMO))
-    assert demo.campaign.units_affected_total == 1200
+    assert demo.campaign.units_affected_total == 23000
     assert demo.report.period == "week"
     total = re.sub(r"^units_affected = .*$", "units_affected = 5000", DEMO, count=1, flags=re.M)
     assert load_campaign(write(tmp_path, total)).campaign.units_affected_total == 5000
