@@ -42,7 +42,7 @@ def demo_pipeline() -> list[str]:
 
 
 def main() -> None:
-    from bench import letters, overhead, pipeline, scale_out, startup, statements
+    from bench import letters, overhead, pipeline, report, scale_out, startup, statements
 
     sizes = tuple(
         int(n) for n in os.environ.get("BENCH_SIZES", "100000,1000000,10000000").split(",")
@@ -53,6 +53,7 @@ def main() -> None:
     statements_size = os.environ.get("BENCH_STATEMENTS_SIZE")
     sections += [*statements.main(int(statements_size or statements.DEFAULT_CLAIMS)), ""]
     sections += overhead.main(int(os.environ.get("BENCH_OVERHEAD_SIZE", "100000")))
+    sections += ["", *report.main(int(os.environ.get("BENCH_REPORT_SIZE", "1000000")))]
     header = [
         "# Benchmark results",
         "",

@@ -151,8 +151,8 @@ def print_effect(summary: Any) -> None:
     for what, figure in summary.lines():
         table.add_row(what, figure)
     console.print(table)
-    console.print(f"effect report: {summary.folder / 'effect.html'}")
-    console.print(f"progress report: {summary.folder / 'progress.html'}")
+    console.print(f"effect report: {summary.folder / 'effect.html'}", soft_wrap=True)
+    console.print(f"progress report: {summary.folder / 'progress.html'}", soft_wrap=True)
 
 
 RUN_COLUMNS = ("run", "flow", "as of", "status", "message")

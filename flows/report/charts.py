@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from markupsafe import Markup
 
-from flows.shared.charts import pyplot, svg
+from flows.shared.charts import money_axis, pyplot, svg
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -22,6 +22,12 @@ def _nothing_yet(axis: Any, what: str) -> None:
     axis.text(0.5, 0.5, what, ha="center", va="center", transform=axis.transAxes, color="#5f6b7a")
     axis.set_xticks([])
     axis.set_yticks([])
+
+
+def count_axis(axis: Any, nbins: int = 5) -> None:
+    """Whole numbers with thousands separators: no tick between two counts."""
+    money_axis(axis, nbins)
+    axis.get_major_locator().set_params(integer=True)
 
 
 def _legend(axis: Any, columns: int) -> None:
@@ -56,6 +62,7 @@ def completion_figure(periods: pl.DataFrame, units_affected: int | None) -> Figu
         axis.set_ylim(0, units_affected * 1.08)
     step = max(1, len(labels) // 12)  # at most a dozen labels under the bars
     axis.set_xticks(positions[::step], labels[::step])
+    count_axis(axis.yaxis)
     axis.set_ylabel("units")
     _legend(axis, 3)
     return figure
@@ -72,6 +79,7 @@ def time_to_pay_figure(spans: pl.DataFrame) -> Figure:
     bars = axis.bar(labels, claims, 0.6, color=BLUE)
     axis.bar_label(bars, [f"{c:,}" for c in claims], fontsize=9)
     axis.set_xlabel("days from offer to payment (value date)")
+    count_axis(axis.yaxis)
     axis.set_ylabel("claims paid")
     return figure
 
@@ -96,6 +104,7 @@ def review_sla_figure(handling: pl.DataFrame) -> Figure:
     bars = axis.barh(names, [n for _, n, _ in parts], color=[c for _, _, c in parts])
     axis.bar_label(bars, [f"{n:,}" for _, n, _ in parts], fontsize=9, padding=3)
     axis.invert_yaxis()
+    count_axis(axis.xaxis, nbins=4)
     axis.set_xlabel("reviews and disputes")
     return figure
 
@@ -119,6 +128,7 @@ def satisfaction_figure(satisfaction: pl.DataFrame) -> Figure:
             axis.text(total, y, f"  average {average:.1f}", va="center", fontsize=9)
     axis.invert_yaxis()
     axis.set_xlim(0, max(left) * 1.25)
+    count_axis(axis.xaxis)
     axis.set_xlabel("ratings given (1 = very unhappy, 5 = settled and happy)")
     _legend(axis, 5)
     return figure
