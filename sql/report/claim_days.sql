@@ -19,10 +19,7 @@ banded as (
 
 final as (
     select
-        case
-            when b.to_day is null then '> ' || (b.from_day - 1) || ' days'
-            else b.from_day || '–' || b.to_day || ' days'
-        end as days_after_announcement,
+        recall_days_span(b.from_day, b.to_day) as days_after_announcement,
         b.bonus_rate,
         count(k.band) as claims,
         coalesce(sum(k.quantity), 0)::bigint as units,

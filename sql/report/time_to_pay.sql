@@ -15,10 +15,7 @@ paid as (
 
 final as (
     select
-        case
-            when s.to_day is null then '> ' || (s.from_day - 1) || ' days'
-            else s.from_day || '–' || s.to_day || ' days'
-        end as days_to_pay,
+        recall_days_span(s.from_day, s.to_day) as days_to_pay,
         count(p.days) as claims,
         round(count(p.days) / nullif(sum(count(p.days)) over (), 0), 4) as share,
     from spans as s

@@ -139,23 +139,29 @@ def test_the_effect_report_its_tables_and_artifact_hold_no_personal_data(night):
     assert sorted({s for s in secrets | refs for text in texts if s in text}) == []
 
 
-def test_the_demos_effect_report_fits_1280_px_with_every_chart_drawn(night, tmp_path):
+def test_the_demos_effect_and_progress_reports_fit_1280_px_with_every_chart_drawn(night, tmp_path):
     from tests.pages import chromium_measure
 
     space, _, _ = night
-    page = space.paths.out(DEMO_CAMPAIGN, "reports") / str(DEMO_ROUNDS[0]) / "effect.html"
-    text = page.read_text(encoding="utf-8")
-    # self-contained: nothing fetched (the SVGs' namespaces are names, not requests)
-    assert "<script" not in text and not re.search(r"(src|href)=\"(https?:)?//|url\(", text)
-    dom = chromium_measure(page, tmp_path)
-    found = re.search(r'data-width="(\d+)" data-viewport="(\d+)" data-over="([^"]*)"', dom)
-    assert found, dom[:2000]
-    width, viewport, over = int(found[1]), int(found[2]), found[3]
-    assert viewport == 1280 and width <= viewport, (width, viewport)
-    assert over == "", f"panels wider than their card: {over}"
-    for chart in ("completion", "time-to-pay", "review-sla", "satisfaction"):
-        drawn = re.search(rf'id="chart-{chart}"[^>]*>\s*<svg[^>]*>(.*?)</svg>', dom, re.S)
-        assert drawn and "<path" in drawn[1], f"chart {chart} is not drawn"
+    folder = space.paths.out(DEMO_CAMPAIGN, "reports") / str(DEMO_ROUNDS[0])
+    charts = {
+        "effect.html": ("completion", "time-to-pay", "review-sla", "satisfaction"),
+        "progress.html": ("progress",),
+    }
+    for name, drawn_charts in charts.items():
+        text = (folder / name).read_text(encoding="utf-8")
+        # self-contained: nothing fetched (the SVGs' namespaces are names, not requests)
+        assert "<script" not in text
+        assert not re.search(r"(src|href)=\"(https?:)?//|url\((?!#)", text)
+        dom = chromium_measure(folder / name, tmp_path)
+        found = re.search(r'data-width="(\d+)" data-viewport="(\d+)" data-over="([^"]*)"', dom)
+        assert found, dom[:2000]
+        width, viewport, over = int(found[1]), int(found[2]), found[3]
+        assert viewport == 1280 and width <= viewport, (name, width, viewport)
+        assert over == "", f"{name}: panels wider than their card: {over}"
+        for chart in drawn_charts:
+            drawn = re.search(rf'id="chart-{chart}"[^>]*>\s*<svg[^>]*>(.*?)</svg>', dom, re.S)
+            assert drawn and "<path" in drawn[1], f"{name}: chart {chart} is not drawn"
 
 
 def run_logs(flow_run_ids: list[str]) -> list[tuple[str, int, str]]:

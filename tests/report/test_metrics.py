@@ -378,3 +378,12 @@ def test_an_empty_campaign_gives_every_table_without_failing(con):
     frames = tables(con, params(units_affected=10, band_days=(30,), band_rates=("0.2",)))
     assert all(isinstance(f, pl.DataFrame) for f in frames.values())
     assert by(frames["Reach"].rows(named=True), "value")["all"]["units_affected"] == 10
+
+
+def test_without_units_affected_the_rates_are_left_empty_not_made_up(con):
+    claim(con, "a", quantity=2)
+    [campaign] = [r for r in figures(con, "reach") if r["dimension"] == "campaign"]
+    assert (campaign["units_registered"], campaign["units_affected"]) == (2, None)
+    assert campaign["registration_rate"] is None and campaign["completion_rate"] is None
+    [week] = figures(con, "progress", params(as_of=date(2026, 9, 7)))
+    assert (week["units_registered"], week["completion_rate"]) == (0, None)
