@@ -113,7 +113,7 @@ final as (
             case when c.status = 'ineligible' then c.registered_on end
         ) as decided_on,
         p.paid_on,
-        p.paid,
+        case when p.paid_on is not null then p.paid end as paid,  -- paid by the as-of
         coalesce(p.unpayable, false) as unpayable,
         coalesce(a.accepted, false) as accepted,
         a.score,

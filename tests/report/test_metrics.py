@@ -387,3 +387,13 @@ def test_without_units_affected_the_rates_are_left_empty_not_made_up(con):
     assert campaign["registration_rate"] is None and campaign["completion_rate"] is None
     [week] = figures(con, "progress", params(as_of=date(2026, 9, 7)))
     assert (week["units_registered"], week["completion_rate"]) == (0, None)
+
+
+def test_money_paid_counts_only_payments_valued_by_the_as_of(con):
+    claim(con, "a")
+    offer(con, "a", date(2026, 10, 1))
+    # reconciled later (its instruction dated before the as-of, its payment after it)
+    paid(con, "a", instructed_on=date(2026, 10, 2), value_date=date(2026, 10, 20))
+    rows = by(figures(con, "outcome"), "measure")
+    assert (rows["offers paid"]["claims"], str(rows["offers paid"]["amount"])) == (0, "0.00")
+    assert str(by(figures(con, "by_tier"), "tier")["standard"]["paid"]) == "0.00"
