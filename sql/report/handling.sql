@@ -3,12 +3,13 @@
 -- (a review waits from its acknowledgement, else the day it went to review; a dispute from
 -- the day it was opened; its reply-by is that day + $reply_within_days. Reply-by met: decided
 -- by it, of those decided and those still waiting past it — one waiting within it is not
--- counted yet. Overdue now: as the review queue, from the latest letter that promised a reply)
+-- counted yet; one decided after the as-of was waiting on it. Overdue now: as the review
+-- queue, from the latest letter that promised a reply)
 with decided as (
     select d.claim_id, coalesce(d.dispute, false) as dispute, min(r.as_of) as decided_on,
     from review_decisions as d
     join runs as r on r.campaign = d.campaign and r.run_id = d.run_id
-    where d.campaign = $campaign and d.outcome = 'accepted' and r.as_of <= $as_of::date
+    where d.campaign = $campaign and d.outcome = 'accepted'
     group by all
 ),
 
@@ -26,7 +27,7 @@ acknowledged as (
     group by l.claim_id
 ),
 
-waits as (
+every_wait as (
     select d.decided_on, coalesce(a.first_letter, r.as_of) as waited_from,
     from decided as d
     join entitlements as e using (claim_id)
@@ -41,7 +42,15 @@ waits as (
     union all
     select null, w.waiting_since,
     from review_waits as w
-    where w.campaign = $campaign and w.waiting_since <= $as_of::date
+    where w.campaign = $campaign
+),
+
+waits as (
+    select
+        case when e.decided_on <= $as_of::date then e.decided_on end as decided_on,
+        e.waited_from,
+    from every_wait as e
+    where e.waited_from <= $as_of::date
 ),
 
 reviews as (

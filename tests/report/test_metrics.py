@@ -397,3 +397,23 @@ def test_money_paid_counts_only_payments_valued_by_the_as_of(con):
     rows = by(figures(con, "outcome"), "measure")
     assert (rows["offers paid"]["claims"], str(rows["offers paid"]["amount"])) == (0, "0.00")
     assert str(by(figures(con, "by_tier"), "tier")["standard"]["paid"]) == "0.00"
+
+
+def test_a_review_decided_after_the_as_of_was_still_waiting_on_it(con):
+    claim(con, "a", status="offered")
+    insert_entitlement(con, "a", "harm", run_id=run_on(con, date(2026, 9, 10)))
+    letter(con, "a", "acknowledgement", date(2026, 9, 20))  # reply-by 09-30
+    insert(
+        con,
+        "review_decisions",
+        {"campaign": "C", "file_sha256": "a", "line_no": 2, "run_id": run_on(con, AS_OF)}
+        | {"claim_id": "a", "decision": "approve", "outcome": "accepted"},
+    )
+    p = params(reply_within_days=10, as_of=date(2026, 10, 1))
+    rows = by(figures(con, "handling", p), "measure")
+    assert rows["reviews decided"]["claims"] == 0
+    assert rows["waiting, past the reply-by date"]["claims"] == 1
+    assert (
+        rows["decided by the reply-by date"]["claims"],
+        rows["decided by the reply-by date"]["of"],
+    ) == (0, 1)
