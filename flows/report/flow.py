@@ -1,5 +1,6 @@
 """Report flow (SPEC §12): the effect evaluation and the periodic recall progress report of a
-campaign as of a day, from the database as the night left it; it changes no data."""
+campaign as of a day, from the database as the night left it; it changes no claim, offer or
+payment (its run is recorded, as every flow's)."""
 
 from __future__ import annotations
 
