@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench.pipeline import CAMPAIGN, claims_file, recall, write_config
+from bench.pipeline import CAMPAIGN, claims_file, recall, stop_embedded, write_config
 
 TARGET = 0.10
 
@@ -62,6 +62,7 @@ def main(count: int = 1_000_000) -> list[str]:
         again = recall(home, config, "report", "effect", **settings)
         rerun = step_seconds(home)["report"]  # the last report run's record
     finally:
+        stop_embedded(work / "prefect")  # the Prefect server the commands started
         shutil.rmtree(work, ignore_errors=True)
     report = steps["report"]
     share = report / night.seconds
