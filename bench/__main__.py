@@ -42,7 +42,7 @@ def demo_pipeline() -> list[str]:
 
 
 def main() -> None:
-    from bench import letters, overhead, pipeline, responses, scale_out, startup, statements
+    from bench import letters, overhead, pipeline, report, responses, scale_out, startup, statements
 
     sizes = tuple(
         int(n) for n in os.environ.get("BENCH_SIZES", "100000,1000000,10000000").split(",")
@@ -54,6 +54,7 @@ def main() -> None:
     sections += [*statements.main(int(statements_size or statements.DEFAULT_CLAIMS)), ""]
     sections += [*responses.main(*responses.sizes([])), ""]  # BENCH_RESPONSES_SIZE
     sections += overhead.main(int(os.environ.get("BENCH_OVERHEAD_SIZE", "100000")))
+    sections += ["", *report.main(int(os.environ.get("BENCH_REPORT_SIZE", "1000000")))]
     header = [
         "# Benchmark results",
         "",

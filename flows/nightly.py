@@ -1,5 +1,6 @@
-"""Nightly flow (SPEC §8): intake → review decisions and compensation → letters → reconcile,
-as subflows over everything new in the inbox, with one run summary at the end."""
+"""Nightly flow (SPEC §8): intake → review decisions and compensation → letters → reconcile →
+the effect report, as subflows over everything new in the inbox, with one run summary at the
+end."""
 
 from __future__ import annotations
 
@@ -20,17 +21,19 @@ from flows.shared.runs import AsOfRefused
 from flows.shared.settings import Paths
 from flows.shared.words import ALERTS
 
-STEPS = ("intake", "compensate", "letters", "reconcile")
+STEPS = ("intake", "compensate", "letters", "reconcile", "report")
 # What each step needs to have completed tonight (SPEC §9: a failed step stops only what
 # depends on it). Reconcile matches payout files against the instructions already written,
 # so neither an unapproved template nor a budget halt keeps finance from its report; it does
 # need intake, the step that first opens the database and the inbox: when that fails, the
-# data home itself is in question.
+# data home itself is in question. The effect report (SPEC §12) reads what the night left,
+# whatever failed after intake.
 NEEDS = {
     "intake": (),
     "compensate": ("intake",),
     "letters": ("compensate",),
     "reconcile": ("intake",),
+    "report": ("intake",),
 }
 
 
@@ -66,6 +69,9 @@ def _outcome(step: str, result: Any) -> str:
     if step == "letters":
         written = f"{sum(result.counts.values()):,} letters"
         return f"{written}; {result.warning}" if result.warning else written
+    if step == "report":
+        registered = f"{result.units_registered:,} units registered"
+        return f"{registered}, {result.units_remedied:,} remedied; effect.html, progress.html"
     alerts = ", ".join(ALERTS.get(a.code, a.code) for a in result.alerts) or "no alerts"
     loaded = sum(1 for f in result.files if f.status == "loaded")
     rejected = sum(1 for f in result.files if f.status == "rejected")
@@ -85,10 +91,11 @@ def run_steps(
     from flows.intake.flow import intake
     from flows.letters.flow import letters
     from flows.reconcile.flow import reconcile
+    from flows.report.flow import report as effect_report
 
     summary = NightlySummary(campaign, as_of)
     logger = run_logger()
-    flows: tuple[Callable[..., Any], ...] = (intake, compensate, letters, reconcile)
+    flows: tuple[Callable[..., Any], ...] = (intake, compensate, letters, reconcile, effect_report)
     not_done: set[str] = set()  # failed or skipped
     for number, (step, step_flow) in enumerate(zip(STEPS, flows, strict=True), 1):
         missing = [need for need in NEEDS[step] if need in not_done]

@@ -80,6 +80,14 @@ SAMPLE = {
     "counts": "{}",
     "ref": "+86 138-0000-0000",
     "claim_id": "c1",
+    "period": "week",
+    "units_affected": 100,
+    "affected_skus": ["S"],
+    "affected_units": [100],
+    "source_names": ["jd"],
+    "source_patterns": ["jd_*.csv"],
+    "band_days": [30, 60],
+    "band_rates": ["0.2", "0.1"],
 }
 # statements that read what an earlier statement (or a registered frame) makes, in that order
 ORDER = [
@@ -90,6 +98,7 @@ ORDER = [
     "reconcile/payout_statement_counts",
     "reconcile/instruction_payments",
     "reconcile/chain_totals",
+    "report/claim_facts",
 ]
 STATEMENTS = sorted(
     str(p.relative_to(SQL_DIR).with_suffix(""))

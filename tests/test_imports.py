@@ -1,7 +1,8 @@
 """The imports of flows/ (every import statement, inside functions too): no cycle between
 modules, and packages point one way — cli may import anything; nightly the flow packages and
-shared; a flow package (intake, compensate, letters, reconcile) itself, scale and shared; scale
-itself and shared (it takes the partition flow as a parameter); shared only itself."""
+shared; a flow package (intake, compensate, letters, reconcile, report) itself, scale and
+shared; scale itself and shared (it takes the partition flow as a parameter); shared only
+itself."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import NamedTuple
 from flows.shared.settings import SQL_DIR
 
 FLOWS = SQL_DIR.parent / "flows"
-FLOW_PACKAGES = {"intake", "compensate", "letters", "reconcile"}
+FLOW_PACKAGES = {"intake", "compensate", "letters", "reconcile", "report"}
 MAY_IMPORT = {
     "cli": None,  # anything
     "nightly": FLOW_PACKAGES | {"scale", "shared"},

@@ -64,6 +64,7 @@ def test_an_unapproved_template_stops_the_letters_not_the_reconciliation(
         ("compensate", "completed"),
         ("letters", "failed"),
         ("reconcile", "completed"),
+        ("report", "completed"),
     ]
 
 
@@ -123,3 +124,22 @@ def test_a_rejected_customer_list_is_named_in_the_nights_intake_outcome(workspac
     (workspace.lists / "queue.csv").write_text("claim_id,decision\nx,approve\n")  # wrong folder
     summary = night(workspace)
     assert outcomes(summary)["intake"].startswith("1 new files, 1 rejected (see lists/rejected/)")
+
+
+def test_a_failed_reconcile_still_writes_the_effect_report(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+):
+    from flows.reconcile import flow as reconcile_flow
+
+    def broken(run):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the payout provider's file cannot be matched")
+
+    monkeypatch.setattr(reconcile_flow, "match", broken)
+    workspace.write_csv("a.csv", [row()])
+    summary = night(workspace)
+    steps = outcomes(summary)
+    assert steps["reconcile"].startswith("failed:")
+    assert steps["report"].startswith("1 units registered, 0 remedied"), steps["report"]
+    report = workspace.paths.out(CAMPAIGN, "reports") / AS_OF.isoformat()
+    assert (report / "effect.html").is_file() and (report / "progress.csv").is_file()
+    assert summary.failed and summary.failed.startswith("reconcile:")

@@ -213,12 +213,14 @@ def respond(space: Workspace, rows: list[list[str]]) -> None:
 def flow_runs(tmp_path_factory: pytest.TempPathFactory) -> list[FlowRun]:
     """The statements each flow run fetched from sql/, in order: a small campaign through
     intake (too early) → requeue → compensate → review decisions and responses → compensate →
-    intake → compensate in partitions → letters → reconcile twice (a paid, a failed, a reissue)."""
+    intake → compensate in partitions → letters → reconcile twice (a paid, a failed, a reissue) →
+    the effect report."""
     from flows.compensate.flow import compensate
     from flows.intake.flow import intake
     from flows.intake.requeue import requeue
     from flows.letters.flow import letters
     from flows.reconcile.flow import reconcile
+    from flows.report.flow import report
 
     runs: list[FlowRun] = []
     fetch = db.sql_text
@@ -273,6 +275,7 @@ def flow_runs(tmp_path_factory: pytest.TempPathFactory) -> list[FlowRun]:
         )
         flow(reconcile, CAMPAIGN, date(2026, 10, 22))
         flow(reconcile, CAMPAIGN, date(2026, 10, 29))
+        flow(report, CAMPAIGN, date(2026, 10, 29))
         assert Decimal(paid[2]) > 0
     return runs  # once sql_text is itself again: the tests read headers through it
 

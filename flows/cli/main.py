@@ -29,6 +29,8 @@ templates_app = typer.Typer(no_args_is_help=True, help="Letter templates and the
 app.add_typer(templates_app, name="templates")
 server_app = typer.Typer(no_args_is_help=True, help="A local Prefect server, for schedules.")
 app.add_typer(server_app, name="server")
+report_app = typer.Typer(no_args_is_help=True, help="Reports for management and regulators.")
+app.add_typer(report_app, name="report")
 
 
 @app.callback()
@@ -57,6 +59,7 @@ run_app.command("letters")(run.run_letters)
 run_app.command("reconcile")(run.run_reconcile)
 run_app.command("nightly")(run.run_nightly)
 app.command("requeue")(run.requeue)
+report_app.command("effect")(run.report_effect)
 server_app.command("start")(admin.server_start)
 app.command("serve")(admin.serve)
 templates_app.command("approve")(admin.templates_approve)

@@ -130,6 +130,7 @@ def print_night(summary: Any, currency: str, details: bool = True) -> None:
         "compensate": lambda s: print_compensation(s, currency),
         "letters": print_letters,
         "reconcile": lambda s: print_reconciliation(s, currency),
+        "report": print_effect,
     }
     if details:
         for step, result in summary.results.items():
@@ -140,6 +141,18 @@ def print_night(summary: Any, currency: str, details: bool = True) -> None:
     for step in summary.steps:
         table.add_row(step["step"], step["run_id"], step["outcome"])
     console.print(table)
+
+
+def print_effect(summary: Any) -> None:
+    """The effect report's headline figures and where its pages are."""
+    table = Table(title=f"Effect report {summary.run_id}", title_justify="left")
+    table.add_column("figure")
+    table.add_column(f"as of {summary.as_of}", justify="right")
+    for what, figure in summary.lines():
+        table.add_row(what, figure)
+    console.print(table)
+    console.print(f"effect report: {summary.folder / 'effect.html'}", soft_wrap=True)
+    console.print(f"progress report: {summary.folder / 'progress.html'}", soft_wrap=True)
 
 
 RUN_COLUMNS = ("run", "flow", "as of", "status", "message")

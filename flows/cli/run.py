@@ -1,5 +1,5 @@
-"""The commands that run a flow: `recall run intake|compensate|letters|reconcile|nightly`
-and `recall requeue` (main.py registers them)."""
+"""The commands that run a flow: `recall run intake|compensate|letters|reconcile|nightly`,
+`recall requeue` and `recall report effect` (main.py registers them)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from flows.cli.options import (
 from flows.cli.printing import (
     console,
     print_compensation,
+    print_effect,
     print_intake,
     print_letters,
     print_reconciliation,
@@ -192,3 +193,14 @@ def requeue(
             f"next: recall run nightly --campaign {campaign} --as-of {summary.as_of} "
             "(or compensate) offers the new claims"
         )
+
+
+def report_effect(
+    campaign: CampaignOpt,
+    as_of: AsOfOpt = None,
+    allow_backdate: AllowBackdateOpt = False,
+    allow_future: AllowFutureOpt = False,
+) -> None:
+    """Write the effect report (effect.html, effect.xlsx, CSVs) and the recall progress report
+    (progress.csv, progress.html) of the campaign as of a day."""
+    print_effect(run_flow("report", campaign, as_of, **allowances(allow_backdate, allow_future)))

@@ -3,22 +3,23 @@ paid vs committed by tier, as inline SVG (no scripts, no network)."""
 
 from __future__ import annotations
 
-import io
-import warnings
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 from markupsafe import Markup
 
 from flows.shared import db
+from flows.shared.charts import money_axis, pyplot, svg
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from flows.shared.runs import Run
+
+__all__ = ["burn_down", "burn_down_figure", "charts", "svg", "tier_figure"]
 
 BURN_DOWN = (  # column, its legend in the report's words (report_text.TEXT), colour, width
     # available is drawn wide and light, so that committed, at the reserve, still shows it
@@ -44,39 +45,8 @@ def burn_down(
     )
 
 
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 10, "axes.spines.top": False})
-    plt.rcParams.update({"axes.spines.right": False, "svg.hashsalt": "recall"})
-    # Chinese labels: measured with a CJK font where the machine has one (the browser draws
-    # the SVG's text with its own fonts either way)
-    plt.rcParams["font.sans-serif"] = ["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC"]
-    return plt
-
-
-def _money_axis(axis: Any, nbins: int = 5) -> None:
-    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
-
-    axis.set_major_locator(MaxNLocator(nbins=nbins, min_n_ticks=2))
-    axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-
-
-def svg(figure: Figure) -> Markup:
-    buffer = io.StringIO()
-    with warnings.catch_warnings():  # no CJK font here: the layout is measured without it
-        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
-        warnings.filterwarnings("ignore", "findfont: Font family .* not found", UserWarning)
-        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    drawn = buffer.getvalue()
-    return Markup(drawn[drawn.index("<svg") :])
-
-
 def burn_down_figure(burn: pl.DataFrame, currency: str, words: dict[str, str]) -> Figure:
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.dates import AutoDateLocator, DateFormatter
 
     figure, axis = plt.subplots(figsize=(11, 3.4))
@@ -88,7 +58,7 @@ def burn_down_figure(burn: pl.DataFrame, currency: str, words: dict[str, str]) -
     axis.set_ylabel(currency)
     axis.set_ylim(bottom=0)
     axis.set_xlim(days[0] - timedelta(days=1), days[-1] + timedelta(days=1))  # one day shows too
-    _money_axis(axis.yaxis)
+    money_axis(axis.yaxis)
     axis.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))
     if (days[-1] - days[0]).days < 3:  # a few days: a tick on each, not every few hours
         axis.set_xticks(days)
@@ -100,7 +70,7 @@ def burn_down_figure(burn: pl.DataFrame, currency: str, words: dict[str, str]) -
 def tier_figure(tiers: pl.DataFrame, currency: str, words: dict[str, str] | None = None) -> Figure:
     """Horizontal bars, one pair per tier: tier names on the left, a few money ticks below."""
     words = words or {"committed": "committed", "paid": "paid"}
-    plt = _pyplot()
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(5.5, 1.4 + 0.6 * max(tiers.height, 1)))
     names = tiers["tier"].to_list()
     positions = range(len(names))
@@ -111,7 +81,7 @@ def tier_figure(tiers: pl.DataFrame, currency: str, words: dict[str, str] | None
     )
     axis.barh([y - 0.2 for y in positions], paid, 0.4, label=words["paid"], color="#548235")
     axis.set_yticks(list(positions), names)
-    _money_axis(axis.xaxis, nbins=3)
+    money_axis(axis.xaxis, nbins=3)
     axis.set_xlabel(currency)
     axis.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
     return figure
@@ -122,7 +92,7 @@ def charts(
 ) -> tuple[dict[str, Markup], pl.DataFrame]:
     """The two charts as inline SVG in the page's words, and the burn-down they draw (its
     last row: the cards')."""
-    plt = _pyplot()
+    plt = pyplot()
     currency = run.config.campaign.currency
     burn = burn_down(run.con, run.campaign, run.as_of, run.config.campaign.reserve)
     out: dict[str, Markup] = {}

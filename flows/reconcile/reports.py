@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
 
 from flows.reconcile.charts import charts
 from flows.reconcile.report_text import TEXT, page_words, report_languages
@@ -18,7 +16,7 @@ from flows.shared import db
 from flows.shared.crash import crash_point
 from flows.shared.files import atomic_path, owner_only
 from flows.shared.io import money_columns, write_workbook
-from flows.shared.settings import templates_dir
+from flows.shared.pages import cell, page_environment
 from flows.shared.words import ALERTS, ALERTS_IN, CLASSES, CLASSES_IN
 
 if TYPE_CHECKING:
@@ -182,14 +180,6 @@ def tables(run: Run, summary: ReconcileSummary) -> dict[str, pl.DataFrame]:
     return frames
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return "" if value is None else str(value)
-
-
 def write_html(
     run: Run,
     summary: ReconcileSummary,
@@ -201,14 +191,7 @@ def write_html(
     """reconciliation.html: what needs a person first (all of it, or the first `limit` and a
     link to exceptions.csv), the cards, the burn-down ending on them, the tables; in
     `language`, with links to the pages in the report's other languages."""
-    env = SandboxedEnvironment(  # as the letters': sandboxed, and an unknown name fails
-        loader=FileSystemLoader(templates_dir()),
-        autoescape=select_autoescape(default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["cell"] = _cell
+    env = page_environment()
     exceptions = frames["Exceptions"]
     # a case: an instruction (with its payouts), or a payout no instruction row carries
     instructed = exceptions.filter(pl.col("item") == "instruction").get_column("payment_ref")
@@ -287,5 +270,5 @@ def summary_markdown(summary: ReconcileSummary, currency: str) -> str:
     lines = [f"# Reconciliation {summary.run_id}", "", f"| metric | {currency} |", "|---|---:|"]
     for row in summary_rows(summary):
         value = next(v for v in (row["amount"], row["count"], row["note"], "") if v is not None)
-        lines.append(f"| {row['metric']} | {_cell(value)} |")
+        lines.append(f"| {row['metric']} | {cell(value)} |")
     return "\n".join(lines)

@@ -26,6 +26,7 @@ from flows.shared.config_rules import (
     Eligibility,
     Expenses,
     FollowUp,
+    Report,
     Review,
     Strict,
     Tier,
@@ -52,6 +53,7 @@ class CampaignConfig(Strict):
     regions: Regions = Regions()
     letters: Letters = Letters()
     schedule: Schedule = Schedule()
+    report: Report = Report()
     sources: list[Source] = []
 
     @field_validator("tiers")
@@ -73,6 +75,19 @@ class CampaignConfig(Strict):
             raise ValueError(
                 f"payments.method: no words for {', '.join(missing)}; give the payment method "
                 "in every campaign language"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _units_affected_of_campaign_skus(self) -> CampaignConfig:
+        per_sku = self.campaign.units_affected
+        unknown = (
+            sorted(set(per_sku) - set(self.eligibility.skus)) if isinstance(per_sku, dict) else []
+        )
+        if unknown:
+            raise ValueError(
+                f"campaign.units_affected: {', '.join(unknown)} is no SKU of eligibility.skus; "
+                "give units only for the campaign's SKUs"
             )
         return self
 

@@ -56,6 +56,23 @@ class Campaign(Strict):
     reserve: Money
     hotline: str
     remedy: str
+    # how many units the recall concerns (SPEC §12): a total, or a count per SKU
+    units_affected: int | dict[str, int] | None = None
+
+    @field_validator("units_affected")
+    @classmethod
+    def _units_positive(cls, value: int | dict[str, int] | None) -> int | dict[str, int] | None:
+        counts = value.values() if isinstance(value, dict) else [] if value is None else [value]
+        if isinstance(value, dict) and not value:
+            raise ValueError("give a total, or a count for at least one SKU")
+        if any(count < 1 for count in counts):
+            raise ValueError("must be a positive number of units (a total or per SKU)")
+        return value
+
+    @property
+    def units_affected_total(self) -> int | None:
+        value = self.units_affected
+        return sum(value.values()) if isinstance(value, dict) else value
 
     @field_validator("currency")
     @classmethod
@@ -212,3 +229,9 @@ class FollowUp(Strict):
     """The short message asking, after a payment is matched, whether the matter is settled."""
 
     after_days: int = Field(default=14, ge=0)
+
+
+class Report(Strict):
+    """The periodic recall progress report (SPEC §12): one row per week or calendar month."""
+
+    period: Literal["week", "month"] = "week"

@@ -7,7 +7,7 @@ with regions as (
         c.paid,
         c.outstanding,
         c.failed_not_reissued,
-        coalesce(($regions::varchar[])[list_position($aliases::varchar[], k.region)], k.region) as region,
+        recall_region(k.region, $aliases, $regions) as region,
     from recall_binding_offers($campaign) as o
     join claims as k using (claim_id)
     left join chain_totals as c using (claim_id)

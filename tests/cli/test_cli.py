@@ -172,11 +172,13 @@ def test_nightly_for_all_campaigns_runs_each_and_reports_the_failed_one(workspac
     assert ("RC-2026-017", "compensate", "failed") in runs
     assert ("RC-2026-017", "letters", "completed") not in runs  # it needs compensate
     assert ("RC-2026-017", "reconcile", "completed") in runs  # it does not
+    assert ("RC-2026-017", "report", "completed") in runs  # nor does the effect report
     assert [r[1] for r in runs if r[0] == "RC-2026-018"] == [
         "intake",
         "compensate",
         "letters",
         "reconcile",
+        "report",
     ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 from datetime import UTC, date, datetime
 
@@ -109,6 +110,60 @@ def test_no_personal_data_in_console_logs_or_prefect_and_outputs_owner_only(nigh
             assert path.stat().st_mode & 0o077 == 0, path
 
 
+def effect_files(space: Workspace) -> dict[str, str]:
+    """The effect and progress reports of the last night as text (the workbook's cells too)."""
+    import polars as pl
+
+    folder = space.paths.out(DEMO_CAMPAIGN, "reports") / str(DEMO_ROUNDS[0])
+    found = {
+        path.name: path.read_text(encoding="utf-8")
+        for path in sorted(folder.glob("*"))
+        if path.name.startswith(("effect", "progress")) and path.suffix in (".html", ".csv")
+    }
+    for sheet, frame in pl.read_excel(folder / "effect.xlsx", sheet_id=0).items():
+        found[f"effect.xlsx:{sheet}"] = frame.write_csv()
+    return found
+
+
+def test_the_effect_report_its_tables_and_artifact_hold_no_personal_data(night):
+    space, _, stored = night
+    files = effect_files(space)
+    assert {"effect.html", "progress.html", "progress.csv", "effect_reach.csv"} <= set(files)
+    assert "effect.xlsx:Reach" in files
+    artifacts = [t for t in stored if "Effect report" in t or "units_remedied" in t]
+    assert len(artifacts) >= 2, "the effect summary and progress artifacts were stored"
+    secrets = personal_data(space)
+    refs = {ref for (ref,) in space.query("select claim_id from claims")}
+    refs |= {ref for (ref,) in space.query("select payment_ref from payment_instructions")}
+    texts = [*files.values(), *artifacts]
+    assert sorted({s for s in secrets | refs for text in texts if s in text}) == []
+
+
+def test_the_demos_effect_and_progress_reports_fit_1280_px_with_every_chart_drawn(night, tmp_path):
+    from tests.pages import chromium_measure
+
+    space, _, _ = night
+    folder = space.paths.out(DEMO_CAMPAIGN, "reports") / str(DEMO_ROUNDS[0])
+    charts = {
+        "effect.html": ("completion", "time-to-pay", "review-sla", "satisfaction"),
+        "progress.html": ("progress",),
+    }
+    for name, drawn_charts in charts.items():
+        text = (folder / name).read_text(encoding="utf-8")
+        # self-contained: nothing fetched (the SVGs' namespaces are names, not requests)
+        assert "<script" not in text
+        assert not re.search(r"(src|href)=\"(https?:)?//|url\((?!#)", text)
+        dom = chromium_measure(folder / name, tmp_path)
+        found = re.search(r'data-width="(\d+)" data-viewport="(\d+)" data-over="([^"]*)"', dom)
+        assert found, dom[:2000]
+        width, viewport, over = int(found[1]), int(found[2]), found[3]
+        assert viewport == 1280 and width <= viewport, (name, width, viewport)
+        assert over == "", f"{name}: panels wider than their card: {over}"
+        for chart in drawn_charts:
+            drawn = re.search(rf'id="chart-{chart}"[^>]*>\s*<svg[^>]*>(.*?)</svg>', dom, re.S)
+            assert drawn and "<path" in drawn[1], f"{name}: chart {chart} is not drawn"
+
+
 def run_logs(flow_run_ids: list[str]) -> list[tuple[str, int, str]]:
     """(flow run id, level, message) of every log Prefect stored for these flow runs."""
     from prefect.client.orchestration import get_client
@@ -175,7 +230,7 @@ def test_a_nightly_run_logs_its_steps_counts_and_money_to_prefect_at_info_not_th
     assert "| INFO" not in console, console[-2000:]
 
     steps = dict(workspace.query("select flow, prefect_flow_run_id from runs"))
-    assert set(steps) == {"intake", "compensate", "letters", "reconcile"}
+    assert set(steps) == {"intake", "compensate", "letters", "reconcile", "report"}
     night = parent_flow_run(steps["intake"])
     logs = run_logs([night, *steps.values()])
     by_run = {
@@ -189,8 +244,8 @@ def test_a_nightly_run_logs_its_steps_counts_and_money_to_prefect_at_info_not_th
     assert offers == 3
     text = "\n".join(m for _, _, m in logs)
     nightly_text = "\n".join(info["nightly"])
-    for number, step in enumerate(("intake", "compensate", "letters", "reconcile"), 1):
-        assert f"step {number} of 4, {step}" in nightly_text, nightly_text
+    for number, step in enumerate(("intake", "compensate", "letters", "reconcile", "report"), 1):
+        assert f"step {number} of 5, {step}" in nightly_text, nightly_text
     assert f"{offers:,} offers ({offered:,.2f})" in nightly_text, nightly_text
     assert "1 new files, 4 claims in all" in nightly_text, nightly_text
     assert "states: eligible=3, ineligible=1" in "\n".join(info["intake"]), info["intake"]

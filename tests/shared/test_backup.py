@@ -113,7 +113,7 @@ def test_each_nightly_leaves_a_complete_backup(workspace: Workspace):
         refs = copy.execute("select count(*) from payment_instructions").fetchall()
     finally:
         copy.close()
-    assert [f for (f,) in flows] == ["intake", "compensate", "letters", "reconcile"]
+    assert [f for (f,) in flows] == ["intake", "compensate", "letters", "reconcile", "report"]
     assert refs == [(2,)]
     assert not list((workspace.paths.home / "backups").glob(".*"))  # no temporary left
 

@@ -92,3 +92,32 @@ def test_broken_toml_names_the_file(tmp_path):
 def test_missing_campaign_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_campaign(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("units", "key", "reason"),
+    [
+        ("0", "campaign.units_affected", "must be a positive number of units"),
+        ('{ "K3-220" = -5 }', "campaign.units_affected", "must be a positive number of units"),
+        ("{}", "campaign.units_affected", "give a total, or a count for at least one SKU"),
+        ('{ "K9-000" = 10 }', "(file)", "K9-000 is no SKU of eligibility.skus"),
+    ],
+)
+def test_units_affected_must_be_positive_units_of_the_campaigns_skus(tmp_path, units, key, reason):
+    text = re.sub(r"^units_affected = .*$", f"units_affected = {units}", DEMO, count=1, flags=re.M)
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_campaign(path)
+    assert f"{path}: {key}: " in str(caught.value) and reason in str(caught.value), caught.value
+
+
+def test_units_affected_is_a_total_or_per_sku_and_the_period_a_week_or_a_month(tmp_path):
+    demo = load_campaign(write(tmp_path, DEMO))
+    assert demo.campaign.units_affected_total == 23000
+    assert demo.report.period == "week"
+    total = re.sub(r"^units_affected = .*$", "units_affected = 5000", DEMO, count=1, flags=re.M)
+    assert load_campaign(write(tmp_path, total)).campaign.units_affected_total == 5000
+    month = load_campaign(write(tmp_path, DEMO.replace('period = "week"', 'period = "month"')))
+    assert month.report.period == "month"
+    with pytest.raises(ConfigError, match=r"report\.period: .*'week' or 'month'"):
+        load_campaign(write(tmp_path, DEMO.replace('period = "week"', 'period = "day"')))

@@ -20,10 +20,11 @@ def test_nightly_reports_each_step_and_letter_batches(workspace: Workspace):
     finally:
         stop()
     assert [m for m in heard if m.startswith("step ")] == [
-        "step 1 of 4, intake",
-        "step 2 of 4, compensate",
-        "step 3 of 4, letters",
-        "step 4 of 4, reconcile",
+        "step 1 of 5, intake",
+        "step 2 of 5, compensate",
+        "step 3 of 5, letters",
+        "step 4 of 5, reconcile",
+        "step 5 of 5, report",
     ]
     assert "intake: file 1 of 1" in heard
     assert "letters: batch 2 of 2 written (2 letters)" in heard
