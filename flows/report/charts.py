@@ -94,7 +94,7 @@ def review_sla_figure(handling: pl.DataFrame) -> Figure:
     parts = [
         ("decided in time", met, GREEN),
         ("decided late", counts["reviews decided"] - met, AMBER),
-        ("waiting, past reply-by", counts["waiting, past the reply-by date"], RED),
+        ("waiting, past the first reply-by", counts["waiting, past the reply-by date"], RED),
         ("waiting, not yet due", counts["waiting, within the reply-by date"], GREY),
     ]
     if not sum(n for _, n, _ in parts):

@@ -87,7 +87,7 @@ class EffectSummary:
             ("offers made", f"{_count(self.offers)} ({money} {self.offered:,.2f})"),
             ("offers paid", f"{_count(self.paid_claims)} ({money} {self.paid:,.2f})"),
             ("reviews decided by the reply-by date", share(self.reply_by_met)),
-            ("reviews overdue now", _count(self.overdue)),
+            ("reviews overdue now (past the latest date promised)", _count(self.overdue)),
             ("payment follow-ups answered", f"{share(self.answered)} of {self.follow_ups:,}"),
             ("average rating (1–5)", rating),
         ]

@@ -158,7 +158,7 @@ def test_restore_brings_back_the_night_and_its_rerun_makes_no_second_instruction
 
     assert result.exit_code == 0, result.output
     said = one_line(result.output)
-    assert "2026-10-15" in said and "reconcile" in said  # the backup's latest run and as-of
+    assert "2026-10-15" in said and "report" in said  # the backup's latest run and as-of
     replaced = list((workspace.paths.home / "replaced").rglob("recall.duckdb"))
     assert len(replaced) == 1  # the database it replaced is kept aside, not destroyed
     assert runner.invoke(app, NIGHT).exit_code == 0

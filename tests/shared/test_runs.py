@@ -71,4 +71,11 @@ def test_the_nightly_refuses_a_backdated_run_before_its_first_step(workspace: Wo
         nightly(CAMPAIGN, AS_OF - timedelta(days=1))
     assert workspace.query("select * from runs") == runs
     steps = nightly(CAMPAIGN, AS_OF - timedelta(days=1), allow_backdate=True).steps
-    assert [s["step"] for s in steps] == ["intake", "compensate", "letters", "reconcile", "backup"]
+    assert [s["step"] for s in steps] == [
+        "intake",
+        "compensate",
+        "letters",
+        "reconcile",
+        "report",
+        "backup",
+    ]
