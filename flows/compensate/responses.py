@@ -6,6 +6,8 @@ not accepted by its reminder's date lapses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flows.shared import db
 from flows.shared.crash import crash_point
 from flows.shared.line_files import LineFiles, LinesRead, load_line_files
@@ -24,12 +26,22 @@ RESPONSES = LineFiles(
 )
 
 
+def response_params(run: Run) -> dict[str, Any]:
+    """The parameters of sql/compensate/responses.sql beyond the campaign and run."""
+    payments = run.config.payments
+    return {
+        "as_of": run.as_of,
+        "dispute_days": run.config.disputes.within_days,
+        "require_acceptance": payments.require_acceptance,
+        "accept_within_days": payments.accept_within_days,
+    }
+
+
 def load_responses(run: Run) -> LinesRead:
     """Read new responses files (outcomes per response: taken, unknown_claim, not_fitting,
     repeated, invalid), then withdraw the claims whose withdrawal was taken and open the
     disputes and appeals taken (to review)."""
-    days = run.config.disputes.within_days
-    read = load_line_files(run, RESPONSES, as_of=run.as_of, dispute_days=days)
+    read = load_line_files(run, RESPONSES, **response_params(run))
     crash_point("compensate:responses_read")  # every file's lines recorded, none acted on
     act_on_responses(run)
     return read
@@ -42,6 +54,9 @@ def act_on_responses(run: Run) -> None:
     payments = run.config.payments
     with db.transaction(run.con):
         db.update(run.con, "compensate/claims_withdrawn", campaign=run.campaign)
+        # an acceptance received in time but read after the lapse binds the offer again
+        db.run(run.con, "compensate/offers_revived", campaign=run.campaign)
+        db.update(run.con, "compensate/claims_revived", campaign=run.campaign)
         db.run(
             run.con,
             "compensate/offers_released",

@@ -14,11 +14,33 @@ with lines as (
     from stage_responses as s
 ),
 
+read as (
+    select
+        l.*,
+        c.status as stored_status,
+        c.campaign as claim_campaign,
+        c.run_id as claim_run_id,
+        c.claim_id is not null as known,
+        -- with [payments] require_acceptance: the date the acceptance reminder gave (none
+        -- before the reminder: the offer letter's date is then extended by it)
+        (
+            select min(r.as_of) from letters as t
+            join runs as r on r.campaign = t.campaign and r.run_id = t.run_id
+            where t.claim_id = l.claim_id and t.kind = 'acceptance_reminder'
+        ) + $accept_within_days::integer as accept_by,
+    from lines as l
+    left join claims as c on c.claim_id = l.claim_id and c.campaign = $campaign
+),
+
 checked as (
     select
         l.*,
-        c.status as claim_status,
-        c.claim_id is not null as known,
+        -- an acceptance received by its date is taken, even when read after the offer lapsed
+        case
+            when l.stored_status = 'lapsed' and l.verb = 'accept' and l.received_day <= l.accept_by
+                then 'offered'
+            else l.stored_status
+        end as claim_status,
         (
             select string_agg(o.expense_notes, ';') from offers as o
             where o.claim_id = l.claim_id and o.offer_version = 1
@@ -33,7 +55,7 @@ checked as (
                 where t.claim_id = l.claim_id and t.kind in ('offer', 'rejection')
             ),
             (select min(o.made_on) from offers as o where o.claim_id = l.claim_id),
-            (select r.as_of from runs as r where r.campaign = c.campaign and r.run_id = c.run_id)
+            (select r.as_of from runs as r where r.campaign = l.claim_campaign and r.run_id = l.claim_run_id)
         ) + $dispute_days::integer as dispute_until,
         case
             when not l.__fields_ok then 'the line has not as many cells as the header'
@@ -55,14 +77,18 @@ checked as (
             when l.verb <> 'evidence' and l.amount is not null
                 then format('an amount is given only with evidence, not with {}', l.verb)
         end as problem,
-    from lines as l
-    left join claims as c on c.claim_id = l.claim_id and c.campaign = $campaign
+    from read as l
 ),
 
 fitted as (
     select
         k.*,
         case
+            when k.verb = 'accept' and $require_acceptance::boolean and k.received_day > k.accept_by
+                then format(
+                    'the acceptance came on {}, after the accept-by date {}: the offer lapsed',
+                    k.received_day, k.accept_by
+                )
             when k.verb in ('accept', 'evidence', 'rating') and k.claim_status <> 'offered'
                 then format('{} fits an offered claim; this one is {}', k.verb, k.claim_status)
             when k.verb = 'evidence' and not contains(coalesce(k.offer_notes, ''), 'expense_no_evidence')

@@ -4,16 +4,21 @@ and its commitment is released; a lapsed offer is final."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
+
+import pytest
 
 from flows.cli.claim import find_claims
 from flows.compensate.flow import compensate
 from flows.letters.batches import read_message
 from flows.letters.flow import letters
+from flows.shared.settings import Paths
 from tests.compensate.test_compensate import claim, instructions
 from tests.compensate.test_responses import claim_ids, exported_claims, outcomes, respond
-from tests.conftest import AS_OF, CAMPAIGN, Workspace
+from tests.conftest import AS_OF, CAMPAIGN, Workspace, make_workspace
 
 DAYS = 10
 REMINDED = AS_OF + timedelta(days=DAYS + 1)  # past the offer letter's accept-by date
@@ -113,8 +118,28 @@ def test_lapsed_offer_releases_commitment(workspace: Workspace):
     assert released == [("lapsed", LAPSED)]
 
 
-def test_a_lapsed_offer_is_final(workspace: Workspace):
-    ref = reminded(workspace)
+@pytest.fixture(scope="module")
+def reminded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data home (and its config) where claim A's offer of 180.00 was reminded."""
+    base = tmp_path_factory.mktemp("reminded")
+    with pytest.MonkeyPatch.context() as patch:
+        reminded(make_workspace(base, patch))
+    return base
+
+
+@pytest.fixture
+def at_reminder(reminded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A copy of reminded_home."""
+    shutil.copytree(reminded_home, tmp_path, dirs_exist_ok=True)
+    monkeypatch.setenv("RECALL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("RECALL_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("RECALL_INBOX_SETTLE_SECONDS", "0")
+    return Workspace(Paths.from_env())
+
+
+def test_a_lapsed_offer_is_final(at_reminder: Workspace):
+    workspace = at_reminder
+    ref = claim_ids(workspace)["A"]
     night(workspace, LAPSED)
     respond(workspace, "r.csv", {"claim_id": ref, "response": "accept"})
     late = night(workspace, LAPSED + timedelta(days=1))
@@ -124,9 +149,11 @@ def test_a_lapsed_offer_is_final(workspace: Workspace):
     assert workspace.query("select status from claims") == [("lapsed",)]
 
 
-def test_acceptance_after_the_reminder_stops_the_lapse_and_pays(workspace: Workspace):
-    ref = reminded(workspace)
-    respond(workspace, "r.csv", {"claim_id": ref, "response": "accept"})
+def test_acceptance_after_the_reminder_stops_the_lapse_and_pays(at_reminder: Workspace):
+    workspace = at_reminder
+    ref = claim_ids(workspace)["A"]
+    in_time = str(REMINDED + timedelta(days=DAYS))  # the reminder's date itself
+    respond(workspace, "r.csv", {"claim_id": ref, "response": "accept", "received_on": in_time})
     night(workspace, LAPSED)
     assert workspace.query("select status from claims") == [("offered",)]
     assert [i["claim_id"] for i in instructions(workspace)] == [ref]
@@ -149,3 +176,33 @@ def test_offered_claim_can_be_withdrawn_before_its_instruction(workspace: Worksp
     night(workspace, AS_OF + timedelta(days=2))
     assert instructions(workspace) == []
     assert "withdrawal" in [k for k, _ in letter_kinds(workspace)]
+
+
+def test_an_acceptance_received_after_its_date_is_refused_though_read_before_the_lapse(
+    at_reminder: Workspace,
+):
+    ref = claim_ids(at_reminder)["A"]
+    late = str(LAPSED)  # the reminder's date was the day before
+    respond(at_reminder, "r.csv", {"claim_id": ref, "response": "accept", "received_on": late})
+    summary = night(at_reminder, LAPSED)
+    assert summary.responses == {"accept not_fitting": 1}
+    reason = outcomes(at_reminder)[0][3]
+    accept_by = LAPSED - timedelta(days=1)
+    assert reason == (
+        f"the acceptance came on {LAPSED}, after the accept-by date {accept_by}: the offer lapsed"
+    )
+    assert at_reminder.query("select status from claims") == [("lapsed",)]
+    assert instructions(at_reminder) == []
+
+
+def test_an_acceptance_received_in_time_binds_the_lapsed_offer_again(at_reminder: Workspace):
+    ref = claim_ids(at_reminder)["A"]
+    night(at_reminder, LAPSED)  # no answer read yet: the offer lapses
+    in_time = str(REMINDED + timedelta(days=2))  # posted in time, read late
+    respond(at_reminder, "r.csv", {"claim_id": ref, "response": "accept", "received_on": in_time})
+    summary = night(at_reminder, LAPSED + timedelta(days=3))
+    assert summary.responses == {"accept taken": 1}
+    assert summary.position.offered == Decimal("180.00")  # committed again
+    assert at_reminder.query("select status from claims") == [("offered",)]
+    assert at_reminder.query("select count(*) from offers_released") == [(0,)]
+    assert [i["claim_id"] for i in instructions(at_reminder)] == [ref]

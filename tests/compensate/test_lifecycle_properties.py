@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from flows.compensate.flow import compute_entitlements, make_offers
-from flows.compensate.responses import RESPONSES, act_on_responses
+from flows.compensate.responses import RESPONSES, act_on_responses, response_params
 from flows.compensate.reviews import DECISIONS
 from flows.letters.flow import due_params
 from flows.shared import db
@@ -136,7 +136,7 @@ def test_nights_of_decisions_and_responses_keep_money_conserved_and_offers_uncha
                     a | {"file_sha256": f"r{number}"} for a in answers
                 ])  # fmt: skip
                 db.run(con, RESPONSES.record, campaign=run.campaign, run_id=run.run_id,
-                       as_of=as_of, dispute_days=config.disputes.within_days)  # fmt: skip
+                       **response_params(run) | {"as_of": as_of})  # fmt: skip
                 act_on_responses(run)
             summary = make_offers.fn(run, LinesRead({}, []), LinesRead({}, []))
             if not summary.halted:
