@@ -166,7 +166,7 @@ def print_claim(console: Any, claim: Claim, currency: str) -> None:
         for d in claim.reviews:
             taken = "taken"
             if d["outcome"] != "accepted":
-                taken = f"not taken: {d['reason'] or d['outcome']}"
+                taken = f"not taken: {escape(d['reason'] or d['outcome'])}"
             reviews.add_row(
                 str(d["day"]),
                 escape((d["decision"] or "") + (" (dispute)" if d["dispute"] else "")),
@@ -186,7 +186,7 @@ def print_claim(console: Any, claim: Claim, currency: str) -> None:
                 what += f" {money(a['amount'])}"
             if a["score"] is not None:
                 what += f" {a['score']}/5"
-            taken = "taken" if a["outcome"] == "taken" else f"not taken: {a['reason']}"
+            taken = "taken" if a["outcome"] == "taken" else f"not taken: {escape(a['reason'])}"
             answers.add_row(str(a["day"]), escape(what), escape(taken))
         console.print(answers)
 

@@ -58,12 +58,12 @@ def print_compensation(summary: Any, currency: str) -> None:
         decided = ", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items()))
         console.print(f"review decisions read: {decided}")
     for problem in summary.decision_problems:
-        console.print(f"  not taken: {problem}", highlight=False, soft_wrap=True)
+        console.print(f"  not taken: {problem}", highlight=False, soft_wrap=True, markup=False)
     if summary.responses:
         answered = ", ".join(f"{k} {v}" for k, v in sorted(summary.responses.items()))
         console.print(f"customer responses read: {answered}")
     for problem in summary.response_problems:
-        console.print(f"  not taken: {problem}", highlight=False, soft_wrap=True)
+        console.print(f"  not taken: {problem}", highlight=False, soft_wrap=True, markup=False)
 
 
 def print_letters(summary: Any) -> None:

@@ -71,6 +71,9 @@ def test_cured_row_keeps_original_claim_date(workspace: Workspace):
     assert (status, reasons, claim_date, cure_of) == ("eligible", "", date(2026, 9, 5), reference)
     [(cured_by,)] = workspace.query("select cured_by from quarantine")
     assert cured_by == claim_id
+    # the night's and status's counts name the row cured, no longer quarantined
+    counts = workspace.intake(date(2026, 10, 1)).status_counts
+    assert (counts.get("cured"), counts.get("quarantined")) == (1, None)
     # the early-response bonus follows the kept date: 20 % within 30 days of the announcement
     workspace.compensate(date(2026, 10, 1))
     [(bonus_rate,)] = workspace.query(
