@@ -65,7 +65,11 @@ def _outcome(step: str, result: Any) -> str:
         return f"{loaded} new files{refused}, {sum(result.status_counts.values()):,} claims in all"
     if step == "compensate":
         made = f"{result.offers_made:,} offers ({result.offered_in_run:,.2f})"
-        return f"{made}, {result.pending_reviews:,} in review"
+        released = "".join(
+            f", {n:,} offers {reason} ({money:,.2f} released)"
+            for reason, (n, money) in result.released.items()
+        )
+        return f"{made}{released}, {result.pending_reviews:,} in review"
     if step == "letters":
         written = f"{sum(result.counts.values()):,} letters"
         return f"{written}; {result.warning}" if result.warning else written

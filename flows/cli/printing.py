@@ -54,6 +54,8 @@ def print_compensation(summary: Any, currency: str) -> None:
     )
     if factor is not None:
         console.print(f"new offers prorated: goodwill and bonus scaled by {factor}")
+    for reason, (offers, released) in summary.released.items():
+        console.print(f"offers {reason}: {offers:,}, {released:,.2f} {currency} committed no more")
     if summary.decisions:
         decided = ", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items()))
         console.print(f"review decisions read: {decided}")

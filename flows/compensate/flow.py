@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +52,8 @@ class CompensationSummary:
     decision_problems: list[str]  # file, line and reason of each line that did not count
     responses: dict[str, int]  # "<response> <outcome>": lines
     response_problems: list[str]
+    # offers released in this run (SPEC §11), by reason (lapsed, withdrawn): (offers, money)
+    released: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
@@ -149,6 +151,12 @@ def make_offers(run: Run, decisions: LinesRead, responses: LinesRead) -> Compens
     after, pending = reserve_position(con, run.config)
     (offered,) = db.rows(con, "compensate/offered_in_run", campaign=run.campaign, run_id=run.run_id)
     offered_in_run = offered["offered"]
+    gave_up = {  # offers lapsed or withdrawn in this run
+        row["reason"]: (row["offers"], row["released"])
+        for row in db.rows(
+            con, "compensate/released_in_run", campaign=run.campaign, run_id=run.run_id
+        )
+    }
     summary = CompensationSummary(
         run.run_id,
         made,
@@ -162,6 +170,7 @@ def make_offers(run: Run, decisions: LinesRead, responses: LinesRead) -> Compens
         decisions.problems,
         responses.outcomes,
         responses.problems,
+        gave_up,
     )
     run.counts.update(
         offers_made=made,
@@ -174,6 +183,7 @@ def make_offers(run: Run, decisions: LinesRead, responses: LinesRead) -> Compens
         pending_reviews=pending,
         decisions=decisions.outcomes,
         responses=responses.outcomes,
+        released={reason: n for reason, (n, _) in gave_up.items()},
     )
     return summary
 

@@ -15,6 +15,7 @@ from flows.cli.claim import find_claims
 from flows.compensate.flow import compensate
 from flows.letters.batches import read_message
 from flows.letters.flow import letters
+from flows.nightly import _outcome
 from flows.shared.settings import Paths
 from tests.compensate.test_compensate import claim, instructions
 from tests.compensate.test_responses import claim_ids, exported_claims, outcomes, respond
@@ -106,6 +107,9 @@ def test_lapsed_offer_releases_commitment(workspace: Workspace):
     night(workspace, REMINDED)
     lapsed = night(workspace, LAPSED)
     assert lapsed.position.offered == Decimal("0.00")  # committed no more
+    # the night says so
+    assert lapsed.released == {"lapsed": (1, Decimal("180.00"))}
+    assert "1 offers lapsed (180.00 released)" in _outcome("compensate", lapsed)
     # B's 180.00 fits in full only because A's offer was released
     workspace.write_csv("b.csv", [claim("B", 2)])
     workspace.intake(LAPSED + timedelta(days=1))
