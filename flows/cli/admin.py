@@ -151,9 +151,9 @@ def claim(
     found = find_claims(paths, campaign, ref)
     if not found:
         raise fail(
-            f"no claim of {campaign} has the claim id, source record id, email or phone "
-            f"{ref!r}; check the reference (a quarantined row has no claim: see recall export "
-            "claims)",
+            f"no claim or quarantined row of {campaign} has the claim id or reference, source "
+            f"record id, email or phone {ref!r}; check it (every row is in `recall export "
+            "claims`)",
             2,
         )
     currency = load_config(paths, campaign).campaign.currency

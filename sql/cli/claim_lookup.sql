@@ -4,6 +4,7 @@ with ref as (
     select
         trim($ref) as text,
         lower(trim($ref)) as email_norm,
+        lower(trim($ref)) as id_norm,  -- claim ids and references are lower-case hex
         case
             when regexp_full_match(trim($ref), '\+?[0-9(][0-9 ()./-]*')
                 then case when trim($ref) like '+%' then '+' else '' end
@@ -33,14 +34,14 @@ matched as (
     select
         c.*,
         case
-            when c.claim_id = r.text then 'claim id'
+            when c.claim_id = r.id_norm then 'claim id'
             when c.source_record_id = r.text then 'source record id'
             when lower(c.email) = r.email_norm then 'email'
             else 'phone'
         end as matched_by,
     from rows_kept as c, ref as r
     where (
-            c.claim_id = r.text
+            c.claim_id = r.id_norm
             or c.source_record_id = r.text
             or lower(c.email) = r.email_norm
             -- the same digits, or one number ending with the other (a country code or a

@@ -1,5 +1,5 @@
 -- one row per line of a responses file, with what became of it and why (SPEC §11)
--- reads: stage_responses, claims, offers, payment_instructions, responses, letters, runs, disputes · writes: responses
+-- reads: stage_responses, claims, quarantine, offers, payment_instructions, responses, letters, runs, disputes · writes: responses
 insert into responses by name
 with lines as (
     select
@@ -21,6 +21,9 @@ read as (
         c.campaign as claim_campaign,
         c.run_id as claim_run_id,
         c.claim_id is not null as known,
+        exists (
+            select 1 from quarantine as q where q.claim_id = l.claim_id and q.campaign = $campaign
+        ) as quarantined_ref,
         -- with [payments] require_acceptance: the date the acceptance reminder gave (none
         -- before the reminder: the offer letter's date is then extended by it)
         (
@@ -154,7 +157,11 @@ final as (
         o.received_day as received_on,
         o.outcome,
         case o.outcome
-            when 'unknown_claim' then 'no such claim in the campaign'
+            when 'unknown_claim' then case
+                when o.quarantined_ref then 'a quarantined row, not a claim: its customer '
+                    || 'corrects it with a new customer-list row quoting it in cure_ref'
+                else 'no such claim in the campaign'
+            end
             when 'invalid' then o.problem
             when 'repeated' then format('the claim''s {} was taken before; this line is ignored', o.verb)
             when 'not_fitting' then o.misfit

@@ -73,6 +73,13 @@ def test_claim_by_claim_id_shows_state_amounts_letters_payment_and_next_step(cam
     assert max(len(line) for line in out.splitlines()) <= 80
 
 
+def test_claim_by_claim_id_read_out_in_capitals_with_spaces_around(campaign):
+    _, ids = campaign
+    result = claim(f"  {ids['1'].upper()} ")
+    assert result.exit_code == 0, result.output
+    assert ids["1"] in result.output and "found by  claim id" in result.output
+
+
 def test_claim_by_phone_written_any_way_lists_every_claim_with_that_phone(campaign):
     _, ids = campaign
     result = claim("008613800138000".replace("00", "+", 1))  # +8613800138000
@@ -111,7 +118,7 @@ def test_an_unknown_reference_is_refused_in_one_line_naming_what_was_searched(ca
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
-    assert "claim id, source record id, email or phone" in lines[0]
+    assert "claim id or reference, source record id, email or phone" in lines[0]
     assert "nobody@example.cn" in lines[0]
 
 

@@ -143,3 +143,18 @@ def test_cured_row_is_exported_as_cured_and_never_requeued(workspace: Workspace,
     with out.open(encoding="utf-8") as handle:
         statuses = {r["source_record_id"]: r["status"] for r in csv.DictReader(handle)}
     assert statuses == {"1": "cured", "1b": "eligible"}
+
+
+def test_a_response_quoting_a_quarantined_row_says_how_the_row_is_put_right(
+    workspace: Workspace,
+):
+    from tests.compensate.test_responses import respond
+
+    reference = quarantine_one(workspace)
+    respond(workspace, "r.csv", {"claim_id": reference, "response": "dispute"})
+    summary = workspace.compensate(date(2026, 9, 12))
+    assert summary.responses == {"dispute unknown_claim": 1}
+    assert summary.response_problems == [
+        "responses/r.csv line 2: unknown_claim: a quarantined row, not a claim: its customer "
+        "corrects it with a new customer-list row quoting it in cure_ref"
+    ]
