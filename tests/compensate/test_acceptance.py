@@ -64,7 +64,7 @@ def test_offer_waits_for_acceptance_before_its_instruction(workspace: Workspace)
     assert first.position.offered == Decimal("360.00")
     ids = claim_ids(workspace)
     respond(workspace, "r.csv", {"claim_id": ids["A"], "response": "accept"})
-    second = night(workspace, AS_OF + timedelta(days=2))
+    second = compensate(CAMPAIGN, AS_OF + timedelta(days=2))
     assert second.responses == {"accept taken": 1}
     assert [(i["claim_id"], i["amount"]) for i in instructions(workspace)] == [(ids["A"], "180.00")]
     # the offer letters asked for the acceptance by a date ([payments] accept_within_days)
@@ -90,7 +90,7 @@ def test_unaccepted_offer_gets_one_reminder_then_lapses(workspace: Workspace):
     assert workspace.query("select status from claims") == [("offered",)]
     [waiting] = find_claims(workspace.paths, CAMPAIGN, claim_ids(workspace)["A"])
     assert waiting.next_step().startswith("Waiting for the customer to accept the offer")
-    night(workspace, LAPSED)
+    compensate(CAMPAIGN, LAPSED)
     assert workspace.query("select status from claims") == [("lapsed",)]
     assert instructions(workspace) == []
     [lapsed] = find_claims(workspace.paths, CAMPAIGN, claim_ids(workspace)["A"])
@@ -105,7 +105,7 @@ def test_lapsed_offer_releases_commitment(workspace: Workspace):
     workspace.intake()
     night(workspace, AS_OF)
     night(workspace, REMINDED)
-    lapsed = night(workspace, LAPSED)
+    lapsed = compensate(CAMPAIGN, LAPSED)
     assert lapsed.position.offered == Decimal("0.00")  # committed no more
     # the night says so
     assert lapsed.released == {"lapsed": (1, Decimal("180.00"))}
@@ -113,7 +113,7 @@ def test_lapsed_offer_releases_commitment(workspace: Workspace):
     # B's 180.00 fits in full only because A's offer was released
     workspace.write_csv("b.csv", [claim("B", 2)])
     workspace.intake(LAPSED + timedelta(days=1))
-    after = night(workspace, LAPSED + timedelta(days=1))
+    after = compensate(CAMPAIGN, LAPSED + timedelta(days=1))
     assert (after.offers_made, after.prorate_factor) == (1, None)
     assert after.position.offered == Decimal("180.00")
     # the offer row stays as made; the release is recorded beside it, once
@@ -144,9 +144,9 @@ def at_reminder(reminded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_a_lapsed_offer_is_final(at_reminder: Workspace):
     workspace = at_reminder
     ref = claim_ids(workspace)["A"]
-    night(workspace, LAPSED)
+    compensate(CAMPAIGN, LAPSED)
     respond(workspace, "r.csv", {"claim_id": ref, "response": "accept"})
-    late = night(workspace, LAPSED + timedelta(days=1))
+    late = compensate(CAMPAIGN, LAPSED + timedelta(days=1))
     assert late.responses == {"accept not_fitting": 1}
     assert "lapsed" in outcomes(workspace)[0][3]
     assert instructions(workspace) == []
@@ -158,7 +158,7 @@ def test_acceptance_after_the_reminder_stops_the_lapse_and_pays(at_reminder: Wor
     ref = claim_ids(workspace)["A"]
     in_time = str(REMINDED + timedelta(days=DAYS))  # the reminder's date itself
     respond(workspace, "r.csv", {"claim_id": ref, "response": "accept", "received_on": in_time})
-    night(workspace, LAPSED)
+    compensate(CAMPAIGN, LAPSED)
     assert workspace.query("select status from claims") == [("offered",)]
     assert [i["claim_id"] for i in instructions(workspace)] == [ref]
 
@@ -170,7 +170,7 @@ def test_offered_claim_can_be_withdrawn_before_its_instruction(workspace: Worksp
     night(workspace, AS_OF)
     ref = claim_ids(workspace)["A"]
     respond(workspace, "r.csv", {"claim_id": ref, "response": "withdraw"})
-    withdrawn = night(workspace, AS_OF + timedelta(days=1))
+    withdrawn = compensate(CAMPAIGN, AS_OF + timedelta(days=1))
     assert withdrawn.responses == {"withdraw taken": 1}
     assert workspace.query("select status from claims") == [("withdrawn",)]
     assert withdrawn.position.offered == Decimal("0.00")
@@ -188,7 +188,7 @@ def test_an_acceptance_received_after_its_date_is_refused_though_read_before_the
     ref = claim_ids(at_reminder)["A"]
     late = str(LAPSED)  # the reminder's date was the day before
     respond(at_reminder, "r.csv", {"claim_id": ref, "response": "accept", "received_on": late})
-    summary = night(at_reminder, LAPSED)
+    summary = compensate(CAMPAIGN, LAPSED)
     assert summary.responses == {"accept not_fitting": 1}
     reason = outcomes(at_reminder)[0][3]
     accept_by = LAPSED - timedelta(days=1)
@@ -201,10 +201,10 @@ def test_an_acceptance_received_after_its_date_is_refused_though_read_before_the
 
 def test_an_acceptance_received_in_time_binds_the_lapsed_offer_again(at_reminder: Workspace):
     ref = claim_ids(at_reminder)["A"]
-    night(at_reminder, LAPSED)  # no answer read yet: the offer lapses
+    compensate(CAMPAIGN, LAPSED)  # no answer read yet: the offer lapses
     in_time = str(REMINDED + timedelta(days=2))  # posted in time, read late
     respond(at_reminder, "r.csv", {"claim_id": ref, "response": "accept", "received_on": in_time})
-    summary = night(at_reminder, LAPSED + timedelta(days=3))
+    summary = compensate(CAMPAIGN, LAPSED + timedelta(days=3))
     assert summary.responses == {"accept taken": 1}
     assert summary.position.offered == Decimal("180.00")  # committed again
     assert at_reminder.query("select status from claims") == [("offered",)]

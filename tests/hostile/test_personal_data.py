@@ -93,7 +93,7 @@ def night(tmp_path_factory: pytest.TempPathFactory):
         yield space, printed, prefect_texts(since)
 
 
-def test_no_personal_data_in_console_logs_or_prefect_and_outputs_owner_only(night):
+def no_personal_data_in_console_logs_or_prefect_and_outputs_owner_only(night) -> None:
     space, printed, stored = night
     assert "Beginning flow run" in printed[0] and len(stored) > 100, "too little logged to tell"
     secrets = personal_data(space)
@@ -102,7 +102,7 @@ def test_no_personal_data_in_console_logs_or_prefect_and_outputs_owner_only(nigh
     texts = [*printed, *stored]
     leaks = sorted({s for s in secrets for text in texts if s in text})
     assert leaks == []
-    # and what it wrote only its owner may read (one test: the nightly runs are the cost)
+    # and what it wrote only its owner may read
     for kind in ("letters", "instructions", "review", "reports"):
         root = space.paths.out(DEMO_CAMPAIGN, kind)
         assert root.stat().st_mode & 0o777 == 0o700, kind
@@ -125,7 +125,7 @@ def effect_files(space: Workspace) -> dict[str, str]:
     return found
 
 
-def test_the_effect_report_its_tables_and_artifact_hold_no_personal_data(night):
+def the_effect_report_its_tables_and_artifact_hold_no_personal_data(night) -> None:
     space, _, stored = night
     files = effect_files(space)
     assert {"effect.html", "progress.html", "progress.csv", "effect_reach.csv"} <= set(files)
@@ -139,7 +139,7 @@ def test_the_effect_report_its_tables_and_artifact_hold_no_personal_data(night):
     assert sorted({s for s in secrets | refs for text in texts if s in text}) == []
 
 
-def test_the_demos_effect_and_progress_reports_fit_1280_px_with_every_chart_drawn(night, tmp_path):
+def the_effect_and_progress_reports_fit_1280_px_with_every_chart_drawn(night, tmp_path) -> None:
     from tests.pages import chromium_measure
 
     space, _, _ = night
@@ -162,6 +162,14 @@ def test_the_demos_effect_and_progress_reports_fit_1280_px_with_every_chart_draw
         for chart in drawn_charts:
             drawn = re.search(rf'id="chart-{chart}"[^>]*>\s*<svg[^>]*>(.*?)</svg>', dom, re.S)
             assert drawn and "<path" in drawn[1], f"{name}: chart {chart} is not drawn"
+
+
+def test_the_demos_nights_leak_no_personal_data_and_their_reports_fit_1280_px(night, tmp_path):
+    """Three rules on the demo's two nights, in one test so that the nights (the cost) run once
+    however the tests are spread over workers."""
+    no_personal_data_in_console_logs_or_prefect_and_outputs_owner_only(night)
+    the_effect_report_its_tables_and_artifact_hold_no_personal_data(night)
+    the_effect_and_progress_reports_fit_1280_px_with_every_chart_drawn(night, tmp_path)
 
 
 def run_logs(flow_run_ids: list[str]) -> list[tuple[str, int, str]]:

@@ -71,7 +71,7 @@ def insert_claims(con, batch: list[dict], start: int) -> None:
         )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     first=claims,
     second=claims,
