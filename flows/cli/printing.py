@@ -199,10 +199,12 @@ def print_status(campaign: str, found: Any) -> None:
     payments.add_column("count", justify="right")
     payments.add_column("amount", justify="right")
     for label, key in [
-        ("instructed", "instructed"),
+        ("instructed, reissues included", "instructed"),
+        ("  of which reissues", "reissued"),
         ("paid", "paid"),
         ("outstanding", "outstanding"),
         ("failed", "failed"),
+        ("other classes (exceptions)", "other"),
     ]:
         payments.add_row(label, f"{p[key]:,}", f"{p[key + '_amount']:,.2f}")
     console.print(payments)
