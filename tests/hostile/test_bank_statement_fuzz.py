@@ -40,7 +40,7 @@ def damaged(draw: st.DrawFn) -> tuple[str, bytes]:
     return path.suffix, bytes(data)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged())
 def test_a_damaged_statement_is_read_whole_or_rejected_never_a_crash(case):
     suffix, data = case

@@ -45,7 +45,7 @@ scenario = st.tuples(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(scenario)
 def test_classes_are_exclusive_and_totals_tie_out(con, case):
