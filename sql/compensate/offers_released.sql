@@ -1,18 +1,7 @@
 -- one row per offer released tonight (SPEC §11): lapsed, or withdrawn before its instruction
 -- reads: claims, offers_released, responses, payment_instructions, letters, runs, disputes, review_decisions · writes: offers_released
 insert into offers_released by name
-with open_disputes as (
-    -- a dispute not yet decided: the customer has answered, the offer does not lapse meanwhile
-    select d.claim_id
-    from disputes as d
-    where d.campaign = $campaign
-        and not exists (
-            select 1 from review_decisions as r
-            where r.claim_id = d.claim_id and r.dispute and r.outcome = 'accepted'
-        )
-),
-
-reminded as (
+with reminded as (
     -- the day each claim's acceptance reminder was written
     select t.claim_id, min(r.as_of) as reminded_on,
     from letters as t
@@ -22,8 +11,13 @@ reminded as (
 ),
 
 unpaid as (
-    -- offered claims none of whose offers was instructed
-    select c.claim_id
+    -- offered claims none of whose offers was instructed, and whether the customer withdrew
+    select
+        c.claim_id,
+        exists (
+            select 1 from responses as w
+            where w.claim_id = c.claim_id and w.response = 'withdraw' and w.outcome = 'taken'
+        ) as withdrew,
     from claims as c
     where c.campaign = $campaign
         and c.status = 'offered'
@@ -34,10 +28,7 @@ unpaid as (
 released as (
     select u.claim_id, 'withdrawn' as reason,
     from unpaid as u
-    where exists (
-        select 1 from responses as w
-        where w.claim_id = u.claim_id and w.response = 'withdraw' and w.outcome = 'taken'
-    )
+    where u.withdrew
     union all
     -- not accepted by the reminder's date ([payments] accept_within_days after it)
     select u.claim_id, 'lapsed' as reason,
@@ -46,11 +37,9 @@ released as (
     where $require_acceptance::boolean
         and m.reminded_on + $accept_within_days::integer < $as_of::date
         and not recall_accepted(u.claim_id)
-        and u.claim_id not in (select claim_id from open_disputes)
-        and not exists (
-            select 1 from responses as w
-            where w.claim_id = u.claim_id and w.response = 'withdraw' and w.outcome = 'taken'
-        )
+        and not u.withdrew
+        -- a dispute not yet decided: the customer has answered, the offer does not lapse meanwhile
+        and u.claim_id not in (select claim_id from recall_open_disputes($campaign))
 ),
 
 final as (
